@@ -1,0 +1,15 @@
+#pragma once
+// Everything in one include.
+#include "wick/autograd.h"
+#include "wick/creation.h"
+#include "wick/device.h"
+#include "wick/dtype.h"
+#include "wick/elementwise.h"
+#include "wick/error.h"
+#include "wick/indexing.h"
+#include "wick/linalg.h"
+#include "wick/memory.h"
+#include "wick/npy.h"
+#include "wick/random.h"
+#include "wick/reduction.h"
+#include "wick/tensor.h"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds wick (Release, assertions on) and runs the
+# whole suite through ctest. The last line is ctest's summary, e.g.
+# "100% tests passed, 0 tests failed out of N". Works from any directory.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+wick_setup
+wick_configure
+# shellcheck disable=SC2119  # no targets: build everything
+wick_build
+echo "== test"
+ctest --test-dir "$WICK_BUILD_DIR" --output-on-failure -j "$WICK_JOBS"

@@ -1,0 +1,151 @@
+// Unary elementwise kernels: out = f(in), out dtype = in dtype except for
+// LogicalNot / IsFinite (bool out).
+#include <cmath>
+#include <limits>
+
+#include "backend/cpu/fast_math.h"
+#include "backend/cpu/kernels.h"
+#include "backend/cpu/loops.h"
+
+namespace wick::backend::cpu {
+namespace {
+
+// The row loop: contiguous, broadcast-input and strided variants, so that the
+// contiguous one is a plain indexed loop the compiler vectorizes.
+template <typename O, typename I, typename F>
+void run_unary(const Layout<2>& L, int64_t grain, F f) {
+  const int64_t so = L.inner_stride(0), si = L.inner_stride(1);
+  run(L, grain, [&](char* const* p, int64_t n) {
+    O* o = reinterpret_cast<O*>(p[0]);
+    const I* x = reinterpret_cast<const I*>(p[1]);
+    if (so == 1 && si == 1) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+    } else if (si == 0) {
+      const O v = f(*x);
+      for (int64_t i = 0; i < n; ++i) o[i * so] = v;
+    } else {
+      for (int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * si]);
+    }
+  });
+}
+
+// A scalar argument in the tensor's type. Integer types saturate instead of
+// hitting undefined behaviour for out-of-range doubles.
+template <typename T>
+T scalar_as(double v) {
+  if constexpr (kIsFloat<T>) {
+    return static_cast<T>(v);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return v != 0;
+  } else {
+    if (std::isnan(v)) return T(0);
+    if (v <= static_cast<double>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
+    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+    return static_cast<T>(v);
+  }
+}
+
+template <typename T>
+T int_pow(T base, int64_t exp) {
+  T result = 1;
+  while (exp > 0) {
+    if (exp & 1) result = static_cast<T>(result * base);
+    base = static_cast<T>(base * base);
+    exp >>= 1;
+  }
+  return result;
+}
+
+// Arithmetic on bool tensors runs in int64 and converts back (!= 0), which is
+// what PyTorch's bool semantics amount to for the ops that accept bool.
+template <typename T>
+using Compute = std::conditional_t<std::is_same_v<T, bool>, int64_t, T>;
+
+template <typename T>
+void unary_typed(UnaryOp op, const Layout<2>& L, double alpha, double beta) {
+  using C = Compute<T>;
+  auto go = [&](int64_t grain, auto f) {
+    run_unary<T, T>(L, grain, [f](T x) { return convert<T>(f(static_cast<C>(x))); });
+  };
+  // Float-only ops (core never sends ints); ints go through double so the
+  // template still instantiates.
+  auto go_float = [&](auto f) {
+    go(kGrainExpensive, [f](C x) {
+      if constexpr (kIsFloat<C>) return f(x);
+      else return static_cast<C>(f(static_cast<double>(x)));
+    });
+  };
+  const C a = scalar_as<C>(alpha), b = scalar_as<C>(beta);
+  switch (op) {
+    case UnaryOp::Neg: go(kGrainCheap, [](C x) { return static_cast<C>(-x); }); break;
+    case UnaryOp::Abs:
+      if constexpr (kIsFloat<C>) go(kGrainCheap, [](C x) { return std::fabs(x); });  // -0.0 -> 0.0
+      else if constexpr (std::is_unsigned_v<C>) go(kGrainCheap, [](C x) { return x; });
+      else go(kGrainCheap, [](C x) { return x < 0 ? static_cast<C>(-x) : x; });
+      break;
+    case UnaryOp::Sign: go(kGrainCheap, [](C x) { return static_cast<C>((C(0) < x) - (x < C(0))); }); break;
+    case UnaryOp::Relu: go(kGrainCheap, [](C x) { return x < C(0) ? C(0) : x; }); break;  // NaN stays
+    case UnaryOp::Square: go(kGrainCheap, [](C x) { return static_cast<C>(x * x); }); break;
+    case UnaryOp::AddScalar: go(kGrainCheap, [a](C x) { return static_cast<C>(x + a); }); break;
+    case UnaryOp::MulScalar: go(kGrainCheap, [a](C x) { return static_cast<C>(x * a); }); break;
+    case UnaryOp::RSubScalar: go(kGrainCheap, [a](C x) { return static_cast<C>(a - x); }); break;
+    case UnaryOp::Affine: go(kGrainCheap, [a, b](C x) { return static_cast<C>(x * a + b); }); break;
+    case UnaryOp::Clamp: {
+      const bool has_lo = !std::isnan(alpha), has_hi = !std::isnan(beta);
+      const C lo = has_lo ? a : C(0), hi = has_hi ? b : C(0);
+      // Comparisons with a NaN input fail, so NaN passes through unchanged.
+      if (has_lo && has_hi) go(kGrainCheap, [lo, hi](C x) { return x < lo ? lo : (x > hi ? hi : x); });
+      else if (has_lo) go(kGrainCheap, [lo](C x) { return x < lo ? lo : x; });
+      else if (has_hi) go(kGrainCheap, [hi](C x) { return x > hi ? hi : x; });
+      else go(kGrainCheap, [](C x) { return x; });
+      break;
+    }
+    case UnaryOp::PowScalar:
+      if constexpr (kIsFloat<C>) {
+        if (alpha == 2) go(kGrainCheap, [](C x) { return x * x; });
+        else if (alpha == 1) go(kGrainCheap, [](C x) { return x; });
+        else if (alpha == 0.5) go(kGrainExpensive, [](C x) { return std::sqrt(x); });
+        else if (alpha == -1) go(kGrainCheap, [](C x) { return C(1) / x; });
+        else go(kGrainExpensive, [a](C x) { return std::pow(x, a); });
+      } else {
+        const int64_t e = static_cast<int64_t>(alpha);
+        go(kGrainCheap, [e](C x) { return int_pow<C>(x, e); });
+      }
+      break;
+    case UnaryOp::RPowScalar: go_float([alpha](auto x) { return static_cast<decltype(x)>(std::pow(alpha, x)); }); break;
+    case UnaryOp::RDivScalar: go_float([alpha](auto x) { return static_cast<decltype(x)>(alpha / x); }); break;
+    case UnaryOp::Reciprocal: go_float([](auto x) { return static_cast<decltype(x)>(1) / x; }); break;
+    case UnaryOp::Exp: go_float([](auto x) { return fast_exp(x); }); break;
+    case UnaryOp::Log: go_float([](auto x) { return std::log(x); }); break;
+    case UnaryOp::Log1p: go_float([](auto x) { return std::log1p(x); }); break;
+    case UnaryOp::Sqrt: go_float([](auto x) { return std::sqrt(x); }); break;
+    case UnaryOp::Sigmoid: go_float([](auto x) { return fast_sigmoid(x); }); break;
+    case UnaryOp::Tanh: go_float([](auto x) { return fast_tanh(x); }); break;
+    case UnaryOp::LogicalNot:
+    case UnaryOp::IsFinite: break;  // bool out: handled by the caller
+  }
+}
+
+}  // namespace
+
+void unary(UnaryOp op, const View& out, const View& in, double alpha, double beta) {
+  const View* views[2] = {&out, &in};
+  const Layout<2> L = Layout<2>::from_views(views);
+  if (L.numel == 0) return;
+  if (op == UnaryOp::LogicalNot || op == UnaryOp::IsFinite) {
+    dispatch(in.dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if (op == UnaryOp::LogicalNot) {
+        run_unary<bool, T>(L, kGrainCheap, [](T x) { return x == T(0); });
+      } else if constexpr (kIsFloat<T>) {
+        run_unary<bool, T>(L, kGrainCheap, [](T x) { return std::isfinite(x); });
+      } else {
+        run_unary<bool, T>(L, kGrainCheap, [](T) { return true; });
+      }
+    });
+    return;
+  }
+  dispatch(in.dtype, [&](auto tag) { unary_typed<typename decltype(tag)::type>(op, L, alpha, beta); });
+}
+
+}  // namespace wick::backend::cpu

@@ -97,6 +97,8 @@ class Backend {
   virtual const char* name() const = 0;
   // Whether `op` (a name such as "gemm", "softmax", "unary") runs for dtype here.
   virtual bool supports(const char* op, DType dtype) const = 0;
+  // Devices of this type present on the machine (the CPU counts as one).
+  virtual int device_count() const { return 1; }
 
   // ---- memory (a caching allocator: a steady training step allocates nothing new) ----
   virtual void* allocate(size_t nbytes, int device_index) = 0;

@@ -90,7 +90,14 @@ struct Dim {
 
 // Sorted by input stride (largest first) and merged where contiguous.
 int simplify(Dim* dims, int n) {
-  std::stable_sort(dims, dims + n, [](const Dim& a, const Dim& b) { return a.in_stride > b.in_stride; });
+  // Insertion sort: stable, and no temporary buffer (std::stable_sort
+  // allocates, which showed up as most of a 1-element sum's cost).
+  for (int i = 1; i < n; ++i) {
+    const Dim x = dims[i];
+    int j = i;
+    for (; j > 0 && dims[j - 1].in_stride < x.in_stride; --j) dims[j] = dims[j - 1];
+    dims[j] = x;
+  }
   int m = 0;
   for (int i = 0; i < n; ++i) {
     if (m > 0 && dims[m - 1].in_stride == dims[i].in_stride * dims[i].size &&

@@ -15,25 +15,38 @@ namespace {
 template <typename T>
 [[gnu::always_inline]] inline void softmax_1d(T* o, const T* x, int64_t len, int64_t so, int64_t si, bool log) {
   // Max with NaN propagation: a NaN anywhere makes every output NaN, as in PyTorch.
+  // Independent lanes so the compare-and-select vectorizes; `v != v` makes
+  // NaN sticky.
+  auto take = [](T m, T v) { return (v > m || v != v) ? v : m; };
   T m = x[0];
-  for (int64_t i = 1; i < len; ++i) {
-    const T v = x[i * si];
-    m = (v > m || v != v) ? v : m;
+  int64_t i0 = 1;
+  if (si == 1 && len >= 64) {
+    constexpr int kLanes = 16;
+    T lane[kLanes];
+    for (int l = 0; l < kLanes; ++l) lane[l] = x[l];
+    for (i0 = kLanes; i0 + kLanes <= len; i0 += kLanes)
+      for (int l = 0; l < kLanes; ++l) lane[l] = take(lane[l], x[i0 + l]);
+    for (int l = 0; l < kLanes; ++l) m = take(m, lane[l]);
   }
+  for (int64_t i = i0; i < len; ++i) m = take(m, x[i * si]);
   if (std::isinf(m) && m < 0) m = 0;  // all -inf: avoid (-inf) - (-inf) = NaN before the 0/0
+  // exp and the sum run as separate loops: fused, g++ fell back to scalar
+  // code; split, each is a plain loop it vectorizes.
   double sum = 0;
   if (log) {
+    T buf[256];  // scratch: `o` may alias `x`, which is still needed
+    for (int64_t b = 0; b < len; b += 256) {
+      const int64_t w = std::min<int64_t>(256, len - b);
+      for (int64_t i = 0; i < w; ++i) buf[i] = fast_exp(static_cast<T>(x[(b + i) * si] - m));
 #pragma omp simd reduction(+ : sum)
-    for (int64_t i = 0; i < len; ++i) sum += static_cast<double>(fast_exp(static_cast<T>(x[i * si] - m)));
+      for (int64_t i = 0; i < w; ++i) sum += static_cast<double>(buf[i]);
+    }
     const T lse = static_cast<T>(m + std::log(sum));
     for (int64_t i = 0; i < len; ++i) o[i * so] = x[i * si] - lse;
   } else {
+    for (int64_t i = 0; i < len; ++i) o[i * so] = fast_exp(static_cast<T>(x[i * si] - m));
 #pragma omp simd reduction(+ : sum)
-    for (int64_t i = 0; i < len; ++i) {
-      const T e = fast_exp(static_cast<T>(x[i * si] - m));
-      o[i * so] = e;
-      sum += static_cast<double>(e);
-    }
+    for (int64_t i = 0; i < len; ++i) sum += static_cast<double>(o[i * so]);
     const T inv = static_cast<T>(1.0 / sum);
     for (int64_t i = 0; i < len; ++i) o[i * so] *= inv;
   }

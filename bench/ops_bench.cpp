@@ -1,6 +1,6 @@
 // Per-op overhead and GEMM throughput of wick's CPU backend.
 //
-//   build/ops_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   build/bench/ops_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //
 // Two numbers matter (docs/PERFORMANCE.md): `a + b` on 1-element tensors, which
 // is pure dispatch overhead (target <= 1 us, what the PyTorch C++ API costs),

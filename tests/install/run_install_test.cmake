@@ -46,4 +46,4 @@ endif()
 
 step("build consumer" "${CMAKE_COMMAND}" --build "${work}/consumer")
 step("run consumer" "${work}/consumer/consumer")
-message(STATUS "${step_output}")
+message(STATUS "install test: consumer output:\n${step_output}")

@@ -54,10 +54,11 @@ Tensor scalar_like(double v, const Tensor& like) { return full({}, v, {.dtype = 
 
 // ---------------- binary arithmetic ----------------
 
-Tensor add(const Tensor& a, const Tensor& b, double alpha) {
-  auto [x, y] = promote("add", a, b);
-  Tensor out = alpha == 1 ? core::binary("add", BinaryOp::Add, x, y)
-                          : core::binary("add", BinaryOp::Add, x, core::unary(UnaryOp::MulScalar, y, alpha));
+namespace {
+Tensor add_impl(const char* name, const Tensor& a, const Tensor& b, double alpha) {
+  auto [x, y] = promote(name, a, b);
+  Tensor out = alpha == 1 ? core::binary(name, BinaryOp::Add, x, y)
+                          : core::binary(name, BinaryOp::Add, x, core::unary(UnaryOp::MulScalar, y, alpha));
   if (needs_grad(a, b))
     record("AddBackward", {&a, &b}, {&out},
            [sa = a.sizes(), sb = b.sizes(), da = a.dtype(), db = b.dtype(), alpha](const TensorList& g) -> TensorList {
@@ -65,11 +66,14 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
            }, false);
   return out;
 }
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b, double alpha) { return add_impl("add", a, b, alpha); }
 
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
-  WICK_CHECK(a.dtype() != kBool || b.dtype() != kBool, "sub: subtracting two bool tensors is not supported; "
-             "use logical_xor() instead");
-  return add(a, b, -alpha);
+  WICK_CHECK(!a.defined() || !b.defined() || a.dtype() != kBool || b.dtype() != kBool,
+             "sub: subtracting two bool tensors is not supported; use logical_xor() instead");
+  return add_impl("sub", a, b, -alpha);
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {

@@ -94,7 +94,14 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   Tensor x = a.dim() == 1 ? a.unsqueeze(0) : a;
   Tensor y = b.dim() == 1 ? b.unsqueeze(1) : b;
   Shape ba(x.sizes().begin(), x.sizes().end() - 2), bb(y.sizes().begin(), y.sizes().end() - 2);
-  Shape batch = core::broadcast_shapes("matmul", ba, bb);
+  Shape batch;
+  try {
+    batch = core::broadcast_shapes("matmul", ba, bb);
+  } catch (const Error&) {
+    throw Error(detail::concat("matmul: the batch dims of ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
+                               " (", shape_str(ba), " and ", shape_str(bb),
+                               ") cannot be broadcast together; they must match or be 1"));
+  }
   int64_t m = x.size(-2), n = y.size(-1), nb = core::numel_of(batch);
   Shape xs = batch, ys = batch;
   xs.insert(xs.end(), {m, ka});

@@ -174,7 +174,9 @@ Tensor std(const Tensor& a, const Shape& dims, bool unbiased, bool keepdim) {
 namespace {
 Tensor softmax_impl(const char* name, const Tensor& a, int64_t dim, bool log) {
   core::check_defined(name, a);
-  Tensor x = is_floating(a.dtype()) ? a : core::to_dtype(a, kFloat32);
+  // As PyTorch: integer inputs are an error, not silently converted.
+  core::check_floating(name, a);
+  const Tensor& x = a;
   int64_t d = core::wrap_dim(name, dim, a.dim());
   Tensor out = core::softmax(x, d, log);
   if (needs_grad(a))

@@ -63,6 +63,7 @@ Tensor linspace(double start, double end, int64_t steps, const TensorOptions& o)
   Tensor host = core::make_tensor({steps}, kFloat64, Device::cpu());
   double* p = host.data_ptr<double>();
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
+  if (steps == 1) end = start;  // a single point is `start`, as PyTorch
   // Fill from both ends, as PyTorch, so the last value is exactly `end`.
   for (int64_t i = 0; i < steps; ++i)
     p[i] = i < steps / 2 ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i);

@@ -462,6 +462,81 @@ def creation():
     case("eye_f64", "eye", [], lambda t: T.eye(2, dtype=T.float64), n=2, dtype="float64")
 
 
+# ---------------------------------------------------------------- edge cases
+# Values where a plausible-looking implementation gives a silently wrong answer.
+# (Drawn after everything else so that adding cases here leaves the fixtures
+# above unchanged.)
+def edges():
+    T = torch
+    nan, inf = np.nan, np.inf
+    for dt, tag in ((F32, "f32"), (F64, "f64")):
+        # log1p(x) for tiny x: log(1 + x) rounds to 0.
+        case(f"log1p_tiny_{tag}", "log1p", [np.array([1e-10, -1e-8, 1e-5, -0.5], dt)], lambda x: T.log1p(x[0]))
+        # NaN propagates through max/min/maximum/relu/clamp, as in PyTorch.
+        nx = np.array([[1.0, nan, 3.0], [4.0, 2.0, -1.0]], dt)
+        case(f"max_all_nan_{tag}", "max", [nx], lambda x: x[0].max())
+        case(f"min_all_nan_{tag}", "min", [nx], lambda x: x[0].min())
+        case(f"max_dim_nan_{tag}", "max_dim", [nx], lambda x: list(x[0].max(1)), dim=1, keepdim=False)
+        case(f"argmax_nan_{tag}", "argmax", [nx], lambda x: x[0].argmax(1), dim=1, keepdim=False)
+        case(f"maximum_nan_{tag}", "maximum", [nx, np.array([0.0, 0.0, nan], dt)], lambda x: T.maximum(x[0], x[1]))
+        case(f"relu_nan_{tag}", "relu", [np.array([nan, -1, 2, -inf, inf], dt)], lambda x: T.relu(x[0]))
+        case(f"clamp_nan_{tag}", "clamp", [np.array([nan, -3, 0.5, 3], dt)], lambda x: T.clamp(x[0], 0.0, 1.0),
+             min=0.0, max=1.0)
+        case(f"div_zero_{tag}", "div", [np.array([1, -1, 0, 2], dt), np.array([0, 0, 0, -0.0], dt)],
+             lambda x: x[0] / x[1])
+        case(f"pow_edges_{tag}", "pow", [np.array([0, 0, -2, -8, 2, 4], dt), np.array([0, 2, 3, 1 / 3, -1, 0.5], dt)],
+             lambda x: T.pow(x[0], x[1]))
+        # Masked attention: -inf logits get probability 0; a fully masked row is nan.
+        mi = np.array([[-inf, 0.0, 1.0], [-inf, -inf, 2.0], [-inf, -inf, -inf]], dt)
+        case(f"softmax_neg_inf_{tag}", "softmax", [mi], lambda x: T.softmax(x[0], 1), dim=1)
+        case(f"log_softmax_neg_inf_{tag}", "log_softmax", [mi[:2]], lambda x: T.log_softmax(x[0], 1), dim=1)
+        case(f"logsumexp_neg_inf_{tag}", "logsumexp", [mi], lambda x: T.logsumexp(x[0], 1), dim=1, keepdim=False)
+        case(f"sum_inf_{tag}", "sum", [np.array([[inf, 1.0], [inf, -inf]], dt)], lambda x: x[0].sum(1),
+             dims=[1], keepdim=False)
+        case(f"var_single_{tag}", "var", [np.array([3.0], dt)], lambda x: x[0].var(), unbiased=True)
+        case(f"std_const_{tag}", "std", [np.full((4, 3), 0.1, dt)], lambda x: x[0].std(0), dims=[0],
+             unbiased=True, keepdim=False)
+        case(f"sigmoid_inf_{tag}", "sigmoid", [np.array([-inf, inf, nan], dt)], lambda x: T.sigmoid(x[0]))
+        case(f"tanh_inf_{tag}", "tanh", [np.array([-inf, inf, 1e-20], dt)], lambda x: T.tanh(x[0]))
+    case("div_zero_i64", "div", [np.array([1, -1, 0], np.int64), np.array([0, 0, 0], np.int64)],
+         lambda x: x[0] / x[1])
+    # C++ cannot tell 2 from 2.0, so wick treats an integral-valued double like
+    # a Python int (int64 stays int64) and a fractional one like a Python float
+    # (int64 becomes float32); the references use the matching Python scalar.
+    case("pow_scalar_i64", "pow_scalar", [ints((5,))], lambda x: T.pow(x[0], 2), scalar=2.0)
+    case("pow_scalar_i64_frac", "pow_scalar", [ints((5,), 0, 9)], lambda x: T.pow(x[0], 0.5), scalar=0.5)
+    case("add_scalar_i64_int", "add_scalar", [ints((5,))], lambda x: x[0] + 3, scalar=3.0)
+    case("mul_scalar_bool_int", "mul_scalar", [bools((5,))], lambda x: x[0] * 2, scalar=2.0)
+    # argmax/argmin return the first of equal extremes (documented by PyTorch).
+    ties = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 1.0], [5.0, 5.0, 5.0]], F32)
+    case("argmax_ties", "argmax", [ties], lambda x: x[0].argmax(1), dim=1, keepdim=False)
+    case("argmin_ties", "argmin", [ties], lambda x: x[0].argmin(0), dim=0, keepdim=False)
+    case("argmax_all_ties", "argmax", [np.array([0, 7, 2, 7], np.int64)], lambda x: x[0].argmax())
+    case("sum_all_dims_list", "sum", [rnd((2, 3, 4))], lambda x: x[0].sum((0, 1, 2)), dims=[0, 1, 2], keepdim=False)
+    case("sum_i64_keep", "sum", [ints((3, 4))], lambda x: x[0].sum(1, keepdim=True), dims=[1], keepdim=True)
+    case("mean_big_rows", "mean", ["big_200k.npy"], lambda x: x[0].mean(1), tol=(5e-6, 0.0),
+         dims=[1], keepdim=False, view0="reshape/2x100000")
+    case("max_size1_dim", "max_dim", [rnd((3, 1, 2))], lambda x: list(x[0].max(1, keepdim=True)), dim=1, keepdim=True)
+    case("one_hot_empty", "one_hot", [np.zeros((0,), np.int64)], lambda x: T.nn.functional.one_hot(x[0], 3),
+         num_classes=3)
+    case("index_select_empty", "index_select", [rnd((3, 4)), np.zeros((0,), np.int64)],
+         lambda x: T.index_select(x[0], 0, x[1]), dim=0)
+    case("cat_single", "cat", [rnd((2, 2))], lambda x: T.cat(x, 1), dim=1)
+    case("linear_1d", "linear", [rnd((4,)), rnd((3, 4)), rnd((3,))], lambda x: T.nn.functional.linear(x[0], x[1], x[2]),
+         tol=(1e-5, 1e-5))
+    case("arange_float_neg", "arange", [], lambda t: T.arange(-1, 1, 0.3), start=-1.0, end=1.0, step=0.3)
+    case("view_bmm_transposed", "bmm", [rnd((3, 4, 2)), rnd((3, 4, 5))], lambda x: T.bmm(x[0], x[1]),
+         tol=(1e-5, 1e-5), view0="transpose/1/2")
+    case("view_matmul_expanded", "matmul", [rnd((1, 3, 4)), rnd((5, 4, 2))], lambda x: T.matmul(x[0], x[1]),
+         tol=(1e-5, 1e-5), view0="expand/5x3x4")
+    case("view_linear_transposed_weight", "linear", [rnd((6, 4)), rnd((4, 3)), rnd((3,))],
+         lambda x: T.nn.functional.linear(x[0], x[1], x[2]), tol=(1e-5, 1e-5), view1="transpose/0/1")
+    case("view_logsumexp_slice", "logsumexp", [rnd((4, 10))], lambda x: T.logsumexp(x[0], 1), dim=1, keepdim=False,
+         view0="slice/1/1/none/3")
+    case("view_scatter_add_transposed", "scatter_add", [rnd((4, 3)), rng.integers(0, 3, (2, 4)), rnd((2, 4))],
+         lambda x: T.scatter_add(x[0], 0, x[1], x[2]), dim=0, view0="transpose/0/1")
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -472,6 +547,7 @@ def main():
     indexing()
     views()
     creation()
+    edges()
     names = [c["name"] for c in cases]
     assert len(names) == len(set(names)), "duplicate case names"
     with open(os.path.join(OUT, "manifest.json"), "w") as f:

@@ -33,10 +33,24 @@ using Shape = std::vector<int64_t>;
 // What max(dim) / min(dim) return (defined below Tensor).
 struct MaxResult;
 
+namespace detail {
+// Deep copies of modules (nn/module.h): while a module is copy-constructed,
+// its registered Tensor members are copy-constructed into clones instead of
+// shared handles. The counter keeps the normal copy to one untaken branch.
+extern thread_local int g_pending_member_copies;
+void adopt_member_copy(const void* dest, std::shared_ptr<TensorImpl>& impl);
+}  // namespace detail
+
 class Tensor {
  public:
   Tensor() = default;
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+  Tensor(const Tensor& other) : impl_(other.impl_) {
+    if (detail::g_pending_member_copies) [[unlikely]] detail::adopt_member_copy(this, impl_);
+  }
+  Tensor(Tensor&&) noexcept = default;
+  Tensor& operator=(const Tensor&) = default;
+  Tensor& operator=(Tensor&&) noexcept = default;
 
   bool defined() const { return impl_ != nullptr; }
   const std::shared_ptr<TensorImpl>& impl() const { return impl_; }

@@ -170,15 +170,42 @@ TEST(Autograd, DetachSharesStorageWithoutHistory) {
 
 TEST(Autograd, ModifyingASavedOutputInPlaceIsDetected) {
   Tensor x = dvec({0.5, 1.5});
+  // wick may refuse the add_ itself (its storage is saved for backward) or,
+  // as PyTorch, the backward that would read the stale value; either way it
+  // must throw, never return exp's gradient computed from exp(x) + 1.
   std::string msg = error_of([&] {
     Tensor y = x.exp();  // exp saves its result for backward
     y.add_(1.0);
     y.sum().backward();
   });
+  ASSERT_FALSE(msg.empty()) << "modifying exp's saved result must not give a silent wrong gradient";
+  EXPECT_TRUE(contains(msg, "inplace") || contains(msg, "in place")) << msg;
+
+  // Modified without recording (the guard skips the in-place check), the
+  // version counter is what catches it, at backward.
+  msg = error_of([&] {
+    Tensor y = x.exp();
+    {
+      NoGradGuard guard;
+      y.add_(1.0);
+    }
+    y.sum().backward();
+  });
   ASSERT_FALSE(msg.empty()) << "backward through a modified saved tensor must throw";
   EXPECT_TRUE(contains(msg, "modified by an inplace operation")) << msg;
   EXPECT_TRUE(contains(msg, "version")) << msg;
-  EXPECT_TRUE(contains(msg, "exp")) << msg;
+  EXPECT_TRUE(contains(msg, "exp")) << msg;  // names the op that saved it
+  EXPECT_FALSE(x.grad().defined());
+}
+
+TEST(Autograd, InPlaceOnAnUnsavedResultIsDifferentiable) {
+  Tensor x = dvec({0.5, -1.0});
+  Tensor y = x * 2.0;  // multiplying by a constant saves nothing of y
+  y.add_(1.0);
+  y.mul_(3.0);
+  (y * y).sum().backward();
+  // y = 3(2x + 1), d/dx sum(y^2) = 2y * 6 = 36(2x + 1).
+  expect_values(x.grad(), {36 * 2.0, 36 * -1.0}, 1e-10);
 }
 
 TEST(Autograd, ModifyingASavedInputInPlaceIsDetected) {

@@ -101,7 +101,15 @@ struct InputGen {
   }
 
   // ---- inputs without gradient ----
-  static Tensor mask(const Shape& s) { return rand(s).lt(0.5); }
+  // A float64 operand that does not require grad: its op must still send the
+  // gradient to the other operand (and skip this one).
+  static Tensor constant(const Shape& s) { return randn(s, {.dtype = kFloat64}); }
+  // Half the positions true, at random: a mask that came out all true or all
+  // false would leave one side of where/masked_fill unchecked.
+  static Tensor mask(const Shape& s) {
+    const int64_t n = numel_of(s);
+    return randperm(n).reshape(s).lt(static_cast<double>(n) / 2);
+  }
   static Tensor index(int64_t high, const Shape& s) { return randint(0, high, s); }
   // A 2-D index for scatter along `dim` whose entries are distinct along
   // `dim` (one random permutation of 0..range-1 per line): with a repeated

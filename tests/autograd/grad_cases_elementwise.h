@@ -62,6 +62,22 @@ inline void add_elementwise_cases(CaseList& L) {
   L.add("div", "a.div(b)", num_den, [](const Inputs& x) { return x[0].div(x[1]); });
   L.add("div", "div(a, b)", num_den, [](const Inputs& x) { return div(x[0], x[1]); });
 
+  // One operand constant (no grad), and upstream gradients that arrive
+  // non-contiguous (a transpose after the op) or expanded (a sum after it).
+  L.add("mul", "mul(x, constant[n])", [A, n](InputGen& g) { return Inputs{g.normal(A), InputGen::constant({n})}; },
+        [](const Inputs& x) { return x[0] * x[1]; });
+  L.add("div", "constant / x", [A](InputGen& g) { return Inputs{g.away(A, {0}, 0.5), InputGen::constant(A)}; },
+        [](const Inputs& x) { return x[1] / x[0]; });
+  L.add("sub", "constant[m,1] - x", [A, m](InputGen& g) { return Inputs{g.normal(A), InputGen::constant({m, 1})}; },
+        [](const Inputs& x) { return x[1] - x[0]; });
+  L.add("mul", "(a * b).t(): transposed upstream gradient", two, [](const Inputs& x) { return (x[0] * x[1]).t(); });
+  L.add("exp", "exp(x).t(): transposed upstream gradient", one, [](const Inputs& x) { return exp(x[0]).t(); });
+  L.add("tanh", "tanh(x).sum(0): expanded upstream gradient", one,
+        [](const Inputs& x) { return tanh(x[0]).sum(0); });
+  L.add("where", "where(cond, x, constant).t()",
+        [A](InputGen& g) { return Inputs{g.normal(A), InputGen::constant(A), InputGen::mask(A)}; },
+        [](const Inputs& x) { return where(x[2], x[0], x[1]).t(); });
+
   // ---- pow: tensor^scalar, tensor^tensor (positive base), scalar^tensor ----
   const MakeFn pos = CaseList::uniforms({A}, 0.5, 2.0);
   L.add("pow", "pow(positive, 2.5)", pos, [](const Inputs& x) { return pow(x[0], 2.5); });
@@ -126,7 +142,7 @@ inline void add_elementwise_cases(CaseList& L) {
     }
   }
   // Large arguments: the saturated regions must not turn into NaN gradients.
-  L.add("exp", "exp of values in [-30, 5]", CaseList::uniforms({B}, -30, 5),
+  L.add("exp", "exp of values in [-20, 4]", CaseList::uniforms({B}, -20, 4),
         [](const Inputs& x) { return exp(x[0]); });
   L.add("sigmoid", "sigmoid of values in [-20, 20]", CaseList::uniforms({B}, -20, 20),
         [](const Inputs& x) { return sigmoid(x[0]); });

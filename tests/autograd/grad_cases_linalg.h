@@ -40,6 +40,21 @@ inline void add_linalg_indexing_cases(CaseList& L) {
   L.add("linear", "input [k,b,in] (3-D), bias", CaseList::normals({{k, b, in}, {out, in}, {out}}),
         [](const Inputs& x) { return linear(x[0], x[1], x[2]); });
 
+  // Only one side requires grad; the product's gradient read transposed.
+  L.add("matmul", "matmul(x [m,k], constant [k,n])",
+        [m, k, n](InputGen& g) { return Inputs{g.normal({m, k}), InputGen::constant({k, n})}; },
+        [](const Inputs& x) { return matmul(x[0], x[1]); });
+  L.add("mm", "mm(a, b).t(): transposed upstream gradient", CaseList::normals({{m, k}, {k, n}}),
+        [](const Inputs& x) { return mm(x[0], x[1]).t(); });
+  L.add("linear", "linear(x, constant weight, constant bias)",
+        [b, in, out](InputGen& g) {
+          return Inputs{g.normal({b, in}), InputGen::constant({out, in}), InputGen::constant({out})};
+        },
+        [](const Inputs& x) { return linear(x[0], x[1], x[2]); });
+  L.add("linear", "linear(constant input, weight, bias)",
+        [b, in, out](InputGen& g) { return Inputs{InputGen::constant({b, in}), g.normal({out, in}), g.normal({out})}; },
+        [](const Inputs& x) { return linear(x[0], x[1], x[2]); });
+
   // ---- index_select and gather (repeated indices: gradients accumulate) ----
   const Shape A = {m, n};
   const int64_t p = r(), q = r();
@@ -87,6 +102,8 @@ inline void add_linalg_indexing_cases(CaseList& L) {
         [](const Inputs& x) { return cat({x[0], x[1], x[2]}, 1); });
   L.add("cat", "cat([b,m,n], [b,m,k]; -1)", CaseList::normals({{b, m, n}, {b, m, k}}),
         [](const Inputs& x) { return cat({x[0], x[1]}, -1); });
+  L.add("cat", "cat(x, constant; 1)", [m, n, k](InputGen& g) { return Inputs{g.normal({m, n}), InputGen::constant({m, k})}; },
+        [](const Inputs& x) { return cat({x[1], x[0]}, 1); });
   for (int64_t d : {0, 1, -1}) {
     L.add("stack", "stack(3 x " + sh(A) + "; " + std::to_string(d) + ")", CaseList::normals({A, A, A}),
           [d](const Inputs& x) { return stack({x[0], x[1], x[2]}, d); });

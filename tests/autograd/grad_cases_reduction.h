@@ -91,6 +91,10 @@ inline void add_reduction_cases(CaseList& L) {
   add1("softmax", "x.softmax(1)", nb, [](const Tensor& a) { return a.softmax(1); });
   add1("log_softmax", "x.log_softmax(-1)", nb, [](const Tensor& a) { return a.log_softmax(-1); });
   add1("logsumexp", "x.logsumexp(1, keepdim)", nb, [](const Tensor& a) { return a.logsumexp(1, true); });
+  add1("log_softmax", "log_softmax(x, 1).transpose(0, 2): permuted upstream gradient", nb,
+       [](const Tensor& a) { return log_softmax(a, 1).transpose(0, 2); });
+  add1("softmax", "softmax(x, -1).sum(0): expanded upstream gradient", nb,
+       [](const Tensor& a) { return softmax(a, -1).sum(0); });
   // Logits far from 0: the stable forms must keep finite, exact gradients.
   const MakeFn big = CaseList::uniforms({B}, 40, 60);
   add1("softmax", "softmax(x in [40, 60], -1)", big, [](const Tensor& a) { return softmax(a, -1); });

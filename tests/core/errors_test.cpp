@@ -132,6 +132,7 @@ TEST(ErrorsHost, ItemOnManyElements) {
 TEST(ErrorsDtypes, GradAndReductions) {
   EXPECT_WICK_ERROR(i64({3}).requires_grad_(), {"int64"});
   EXPECT_WICK_ERROR(wick::zeros({3}, {.dtype = wick::kInt64, .requires_grad = true}), {"int64"});
+  EXPECT_WICK_ERROR(wick::softmax(i64({3}), 0), {"softmax", "int64"});
   // PyTorch: mean of an integer tensor needs a float dtype.
   EXPECT_WICK_ERROR(wick::mean(i64({3})), {"mean", "int64"});
   EXPECT_WICK_ERROR(wick::max(f32({0, 3})), {"max", "[0, 3]"});  // empty: no identity for max

@@ -533,6 +533,21 @@ def edges():
          lambda x: T.nn.functional.linear(x[0], x[1], x[2]), tol=(1e-5, 1e-5), view1="transpose/0/1")
     case("view_logsumexp_slice", "logsumexp", [rnd((4, 10))], lambda x: T.logsumexp(x[0], 1), dim=1, keepdim=False,
          view0="slice/1/1/none/3")
+    # Big strided inputs, above any threading threshold, with small outputs.
+    big = "big_200k.npy"
+    case("big_max_dim_rows", "max_dim", [big], lambda x: list(x[0].max(1)), dim=1, keepdim=False,
+         view0="reshape/500x400")
+    case("big_logsumexp_d0", "logsumexp", [big], lambda x: T.logsumexp(x[0], 0), tol=(1e-5, 1e-6), dim=0,
+         keepdim=False, view0="reshape/400x500")
+    case("big_var_rows", "var", [big], lambda x: x[0].var(1), tol=(1e-4, 1e-7), dims=[1], unbiased=True,
+         keepdim=False, view0="reshape/2000x100")
+    case("big_argmin_all", "argmin", [big], lambda x: x[0].argmin())
+    case("big_mean_transposed", "mean", [big], lambda x: x[0].mean(0), tol=(1e-5, 1e-6), dims=[0], keepdim=False,
+         view0="reshape/500x400+transpose/0/1")
+    case("big_mul_then_sum", "mul_then_sum", [big, big], lambda x: (x[0] * x[1]).sum(), tol=(2e-5, 0.0),
+         view0="reshape/400x500", view1="reshape/500x400+transpose/0/1")
+    case("big_add_bcast_then_sum", "add_then_sum", [big, rnd((500,))], lambda x: (x[0] + x[1]).sum(),
+         tol=(2e-5, 1e-3), view0="reshape/400x500")
     case("view_scatter_add_transposed", "scatter_add", [rnd((4, 3)), rng.integers(0, 3, (2, 4)), rnd((2, 4))],
          lambda x: T.scatter_add(x[0], 0, x[1], x[2]), dim=0, view0="transpose/0/1")
 

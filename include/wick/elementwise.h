@@ -1,7 +1,9 @@
 #pragma once
 // Elementwise ops with NumPy broadcasting and PyTorch's type promotion
-// (bool < uint8 < int64 < float32 < float64; a Python-style double scalar
-// does not widen a float32 tensor, and turns an integer tensor into float32).
+// (bool < uint8 < int64 < float32 < float64). A double scalar never widens a
+// float32 tensor. C++ cannot tell 2 from 2.0, so a scalar with an integral
+// value keeps an integer tensor's dtype (int64 * 2.0 stays int64) and a
+// fractional one makes it float32 (int64 * 0.5 is float32).
 #include <optional>
 
 #include "wick/tensor.h"

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -22,7 +23,7 @@ namespace wick {
 // An unset dtype means "the natural one": float32 for floating values, int64
 // for integer ranges (arange, randint, randperm), as in PyTorch.
 struct TensorOptions {
-  std::optional<DType> dtype;
+  std::optional<DType> dtype = std::nullopt;
   Device device = Device::cpu();
   bool requires_grad = false;
 };
@@ -197,10 +198,19 @@ class Tensor {
   Tensor argmin() const;
   Tensor argmin(int64_t dim, bool keepdim = false) const;
   // unbiased (Bessel's correction) by default, as torch.var.
-  Tensor var(bool unbiased = true) const;
+  // t.var(0) is the variance along dim 0 (as PyTorch); t.var(false) the
+  // biased variance of all elements: the bool overload is a template so that
+  // an int literal does not find it ambiguous.
+  Tensor var() const { return var_all(true); }
   Tensor var(int64_t dim, bool unbiased = true, bool keepdim = false) const;
-  Tensor std(bool unbiased = true) const;
+  template <typename B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+  Tensor var(B unbiased) const { return var_all(unbiased); }
+  Tensor std() const { return std_all(true); }
   Tensor std(int64_t dim, bool unbiased = true, bool keepdim = false) const;
+  template <typename B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+  Tensor std(B unbiased) const { return std_all(unbiased); }
+  Tensor var_all(bool unbiased) const;
+  Tensor std_all(bool unbiased) const;
   Tensor softmax(int64_t dim) const;
   Tensor log_softmax(int64_t dim) const;
   Tensor logsumexp(int64_t dim, bool keepdim = false) const;
@@ -253,6 +263,8 @@ struct MaxResult {
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
+// Shape is a std::vector, so this operator is found only after
+// `using wick::operator<<;` — or use shape_str(), which always works.
 std::ostream& operator<<(std::ostream& os, const Shape& shape);
 std::string shape_str(const Shape& shape);
 

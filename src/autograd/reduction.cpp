@@ -235,9 +235,9 @@ Tensor Tensor::argmax() const { return wick::argmax(*this); }
 Tensor Tensor::argmax(int64_t d, bool keepdim) const { return wick::argmax(*this, d, keepdim); }
 Tensor Tensor::argmin() const { return wick::argmin(*this); }
 Tensor Tensor::argmin(int64_t d, bool keepdim) const { return wick::argmin(*this, d, keepdim); }
-Tensor Tensor::var(bool unbiased) const { return wick::var(*this, {}, unbiased, false); }
+Tensor Tensor::var_all(bool unbiased) const { return wick::var(*this, {}, unbiased, false); }
 Tensor Tensor::var(int64_t d, bool unbiased, bool keepdim) const { return wick::var(*this, {d}, unbiased, keepdim); }
-Tensor Tensor::std(bool unbiased) const { return wick::std(*this, {}, unbiased, false); }
+Tensor Tensor::std_all(bool unbiased) const { return wick::std(*this, {}, unbiased, false); }
 Tensor Tensor::std(int64_t d, bool unbiased, bool keepdim) const { return wick::std(*this, {d}, unbiased, keepdim); }
 Tensor Tensor::softmax(int64_t d) const { return wick::softmax(*this, d); }
 Tensor Tensor::log_softmax(int64_t d) const { return wick::log_softmax(*this, d); }

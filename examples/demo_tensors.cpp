@@ -75,7 +75,7 @@ int main() {
   Tensor ys = xs * 3.0 + 2.0 + randn({100, 1}) * 0.1;  // a little noise
   Tensor w = zeros({1}, {.requires_grad = true});
   Tensor bias = zeros({1}, {.requires_grad = true});
-  const double lr = 0.1;
+  const double lr = 0.05;
   for (int step = 0; step <= 50; ++step) {
     Tensor pred = xs * w + bias;             // [100, 1] * [1] broadcasts
     Tensor loss = (pred - ys).pow(2).mean();  // MSE
@@ -87,7 +87,7 @@ int main() {
       w.grad().zero_();
       bias.grad().zero_();
     }
-    if (step % 10 == 0) std::printf("step %2d  loss %.5f\n", step, loss.item());
+    if (step % 5 == 0) std::printf("step %2d  loss %.5f\n", step, loss.item());
   }
   // .item() turns a one-element tensor into a double.
   std::printf("learned w = %.3f (true 3), b = %.3f (true 2)\n", w.item(), bias.item());

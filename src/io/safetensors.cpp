@@ -1,0 +1,203 @@
+// safetensors save/load. Loading validates the whole header against the file
+// size before it allocates any tensor; saving is atomic (temp file, fsync,
+// rename, fsync of the directory).
+#include "wick/io/safetensors.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <system_error>
+
+#include "io/safetensors_format.h"
+#include "wick/creation.h"
+
+namespace wick {
+namespace {
+
+using st_detail::Entry;
+using st_detail::fail;
+using st_detail::Header;
+
+// What save() writes: host copies of the tensors and their entries.
+struct Prepared {
+  std::vector<Entry> entries;
+  std::vector<Tensor> hosts;  // contiguous CPU tensors, in entry order
+  std::string header;         // prefix + JSON
+};
+
+Prepared prepare(const TensorDict& tensors, const Metadata& metadata, const std::string& what) {
+  Prepared p;
+  uint64_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    WICK_CHECK(name != "__metadata__", what, ": '__metadata__' is reserved by the safetensors format and cannot name a tensor; rename it");
+    WICK_CHECK(t.defined(), what, ": tensor '", name, "' is undefined; drop it from the dict or give it a value");
+    // detach: saving is not an op autograd should record.
+    Tensor c = t.detach().cpu().contiguous();
+    const uint64_t nbytes = static_cast<uint64_t>(c.numel()) * element_size(c.dtype());
+    p.entries.push_back({name, c.dtype(), c.sizes(), offset, offset + nbytes});
+    p.hosts.push_back(std::move(c));
+    offset += nbytes;
+  }
+  p.header = st_detail::make_header(p.entries, metadata);
+  return p;
+}
+
+// A bool byte other than 0/1 would be undefined behaviour as a C++ bool;
+// PyTorch reads any nonzero byte as true, so do the same.
+void normalize_bools(const Tensor& t) {
+  if (t.dtype() != kBool) return;
+  auto* b = static_cast<uint8_t*>(t.raw_data());
+  for (int64_t i = 0; i < t.numel(); ++i) b[i] = b[i] != 0;
+}
+
+// Called only once the whole header has been validated against the file
+// size, so a hostile shape cannot make us allocate more than the file holds.
+Tensor make_empty(const Entry& e) { return empty(e.shape, {.dtype = e.dtype}); }
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+void read_exact(std::FILE* f, void* dst, size_t n, const std::string& path) {
+  if (n && std::fread(dst, 1, n, f) != n)
+    fail(path, std::string("read error: ") + (std::ferror(f) ? std::strerror(errno) : "unexpected end of file"),
+         "check that the file is not being written to while it is loaded");
+}
+
+// Opens `path` and reads and validates its header; leaves `f` at the data.
+Header open_and_read_header(const std::string& path, File& f) {
+  f.reset(std::fopen(path.c_str(), "rb"));
+  if (!f) fail(path, std::string("cannot open for reading: ") + std::strerror(errno), "check the path and permissions");
+  struct stat st {};
+  if (fstat(fileno(f.get()), &st) != 0) fail(path, std::string("cannot stat: ") + std::strerror(errno), "check the path");
+  if (!S_ISREG(st.st_mode)) fail(path, "not a regular file", "pass the path of a .safetensors file, not a directory");
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint8_t prefix[st_detail::kPrefixBytes] = {};
+  read_exact(f.get(), prefix, std::min<uint64_t>(size, sizeof prefix), path);
+  const uint64_t n = st_detail::read_header_length(prefix, size, path);
+  std::string json(n, '\0');
+  read_exact(f.get(), json.data(), n, path);
+  return st_detail::parse_header(json.data(), n, size - st_detail::kPrefixBytes - n, path);
+}
+
+void write_all(int fd, const void* data, size_t n) {
+  const auto* p = static_cast<const char*>(data);
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) throw std::system_error(w < 0 ? errno : EIO, std::generic_category());
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+std::string parent_dir(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+[[noreturn]] void save_failed(const std::string& path, const std::string& problem, int err, const std::string& fix) {
+  throw Error("save('" + path + "'): " + problem + ": " + std::strerror(err) + "; " + fix);
+}
+
+}  // namespace
+
+std::string serialize_safetensors(const TensorDict& tensors, const Metadata& metadata) {
+  Prepared p = prepare(tensors, metadata, "serialize_safetensors");
+  std::string out = std::move(p.header);
+  for (const Tensor& c : p.hosts)
+    if (c.numel()) out.append(static_cast<const char*>(c.raw_data()), c.numel() * element_size(c.dtype()));
+  return out;
+}
+
+SafetensorsContents parse_safetensors(const void* data, size_t size, const std::string& name) {
+  if (data == nullptr && size > 0) fail(name, "null data pointer with a nonzero size", "pass the buffer's address");
+  static const uint8_t zeros[st_detail::kPrefixBytes] = {};
+  const auto* bytes = data ? static_cast<const uint8_t*>(data) : zeros;
+  const uint64_t n = st_detail::read_header_length(bytes, size, name);
+  const uint64_t data_start = st_detail::kPrefixBytes + n;
+  Header h = st_detail::parse_header(reinterpret_cast<const char*>(bytes) + st_detail::kPrefixBytes, n,
+                                     size - data_start, name);
+  SafetensorsContents out;
+  out.metadata = std::move(h.metadata);
+  for (const Entry& e : h.entries) {
+    Tensor t = make_empty(e);
+    if (e.end > e.begin) std::memcpy(t.raw_data(), bytes + data_start + e.begin, e.end - e.begin);
+    normalize_bools(t);
+    out.tensors.insert(e.name, t);
+  }
+  return out;
+}
+
+TensorDict load(const std::string& path, Device device) {
+  check_device_available(device);
+  File f;
+  const Header h = open_and_read_header(path, f);
+  // The entries tile the data section in order, so one sequential pass reads
+  // every tensor straight into its storage.
+  TensorDict out;
+  for (const Entry& e : h.entries) {
+    Tensor t = make_empty(e);
+    read_exact(f.get(), t.numel() ? t.raw_data() : nullptr, e.end - e.begin, path);
+    normalize_bools(t);
+    out.insert(e.name, device.is_cpu() ? t : t.to(device));
+  }
+  return out;
+}
+
+Metadata load_metadata(const std::string& path) {
+  File f;
+  return open_and_read_header(path, f).metadata;
+}
+
+void save(const TensorDict& tensors, const std::string& path, const Metadata& metadata) {
+  const Prepared p = prepare(tensors, metadata, "save('" + path + "')");
+  // Beside the target (same filesystem, so rename is atomic); the pid keeps
+  // two processes saving the same path from writing into one temp file.
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    save_failed(path, "cannot create the temporary file '" + tmp + "'", errno,
+                "check that the directory exists and is writable");
+  try {
+    write_all(fd, p.header.data(), p.header.size());
+    for (const Tensor& c : p.hosts)
+      if (c.numel()) write_all(fd, c.raw_data(), c.numel() * element_size(c.dtype()));
+    if (::fsync(fd) != 0) throw std::system_error(errno, std::generic_category());
+  } catch (const std::system_error& e) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    save_failed(path, "writing '" + tmp + "' failed", e.code().value(), "check free disk space and file size limits");
+  }
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    save_failed(path, "closing '" + tmp + "' failed", err, "check free disk space");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    save_failed(path, "cannot rename '" + tmp + "' into place", err,
+                "check that the path is not a directory and its folder is writable");
+  }
+  // Makes the rename itself durable. Some filesystems cannot fsync a
+  // directory (EINVAL); the file is in place either way.
+  const int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    const int rc = ::fsync(dfd);
+    const int err = errno;
+    ::close(dfd);
+    if (rc != 0 && err != EINVAL && err != EROFS)
+      save_failed(path, "fsync of the directory '" + parent_dir(path) + "' failed", err,
+                  "the checkpoint was renamed into place but may not survive a crash");
+  }
+}
+
+}  // namespace wick

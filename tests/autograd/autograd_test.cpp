@@ -343,6 +343,121 @@ TEST(Autograd, RequiresGradPropagates) {
   EXPECT_EQ((a + b).grad_fn_name().empty(), false);
 }
 
+// At kinks and ties the derivative is a convention; these follow PyTorch (the
+// expected values were produced by torch 1.13), so a model trains the same.
+TEST(Autograd, KinkAndTieConventionsMatchPyTorch) {
+  auto grad_of = [](const std::function<Tensor(const Tensor&)>& f, const std::vector<double>& v) {
+    Tensor x = dvec(v);
+    f(x).sum().backward();
+    return x.grad();
+  };
+  expect_values(grad_of([](const Tensor& x) { return relu(x); }, {0, 1, -1}), {0, 1, 0});
+  expect_values(grad_of([](const Tensor& x) { return abs(x); }, {0, 1, -1}), {0, 1, -1});
+  expect_values(grad_of([](const Tensor& x) { return sign(x); }, {0, 1, -1}), {0, 0, 0});
+  // clamp passes the gradient at a bound itself (min <= x <= max).
+  expect_values(grad_of([](const Tensor& x) { return clamp(x, -0.5, 0.5); }, {-0.5, 0.5, 0.0, 1.0}), {1, 1, 1, 0});
+  // The overall max/min split a tie evenly.
+  expect_values(grad_of([](const Tensor& x) { return max(x); }, {3, 1, 3}), {0.5, 0, 0.5});
+  expect_values(grad_of([](const Tensor& x) { return min(x); }, {1, 3, 1}), {0.5, 0, 0.5});
+  // max(dim) sends it all to the index it returned.
+  Tensor x = dvec({3, 1, 3});
+  MaxResult mr = x.max(0);
+  mr.values.backward();
+  std::vector<double> want(3, 0.0);
+  want[static_cast<size_t>(mr.indices.item<int64_t>())] = 1;
+  expect_values(x.grad(), want);
+  // maximum/minimum split a tie between the operands.
+  Tensor a = dvec({1, 2}), b = dvec({1, 3});
+  maximum(a, b).sum().backward();
+  expect_values(a.grad(), {0.5, 0});
+  expect_values(b.grad(), {0.5, 1});
+  Tensor c = dvec({1, 2}), d = dvec({1, 3});
+  minimum(c, d).sum().backward();
+  expect_values(c.grad(), {0.5, 1});
+  expect_values(d.grad(), {0.5, 0});
+  expect_values(grad_of([](const Tensor& v) { return v.prod(); }, {0, 2, 3}), {6, 0, 0});
+}
+
+// pow at a zero base, where the textbook formulas meet 0 * log(0) and
+// 0 * 0^-1; PyTorch (torch 1.13) masks those to 0, the one-sided limits.
+TEST(Autograd, PowAtZeroBaseMatchesPyTorch) {
+  auto grad_of = [](const std::function<Tensor(const Tensor&)>& f, const std::vector<double>& v) {
+    Tensor x = dvec(v);
+    f(x).sum().backward();
+    return x.grad();
+  };
+  Tensor base = dvec({0, 0}), expo = dvec({2, 0});
+  pow(base, expo).sum().backward();
+  {
+    SCOPED_TRACE("pow(tensor [0, 0], tensor [2, 0]): base gradient");
+    expect_values(base.grad(), {0, 0});
+  }
+  {
+    SCOPED_TRACE("pow(tensor [0, 0], tensor [2, 0]): exponent gradient");
+    expect_values(expo.grad(), {0, 0});
+  }
+  {
+    SCOPED_TRACE("pow(0.0, tensor [2, 0.5])");
+    expect_values(grad_of([](const Tensor& e) { return pow(0.0, e); }, {2, 0.5}), {0, 0});
+  }
+  {
+    SCOPED_TRACE("pow(tensor [0], 2.0) and pow(tensor [0], 0.0)");
+    expect_values(grad_of([](const Tensor& v) { return v.pow(2.0); }, {0}), {0});
+    expect_values(grad_of([](const Tensor& v) { return v.pow(0.0); }, {0}), {0});
+  }
+}
+
+TEST(Autograd, EmptyTensorGetsAnEmptyGradient) {
+  Tensor x = zeros({0, 3}, {.dtype = kFloat64, .requires_grad = true});
+  x.sum().backward();
+  ASSERT_TRUE(x.grad().defined());
+  EXPECT_EQ(x.grad().sizes(), (Shape{0, 3}));
+}
+
+TEST(Autograd, Float32GradientsAreFloat32) {
+  Tensor x = randn({2, 3}, {.requires_grad = true});
+  ASSERT_EQ(x.dtype(), kFloat32);
+  (x * x).sum().backward();
+  EXPECT_EQ(x.grad().dtype(), kFloat32);
+  EXPECT_EQ(x.grad().sizes(), x.sizes());
+  EXPECT_FALSE(x.grad().requires_grad());
+}
+
+TEST(Autograd, RequiresGradFalseAndDetachInPlaceStopRecording) {
+  Tensor x = dvec({1, 2});
+  x.requires_grad_(false);
+  EXPECT_FALSE((x * 2.0).requires_grad());
+  Tensor y = dvec({1, 2}) * 2.0;
+  ASSERT_FALSE(y.is_leaf());
+  y.detach_();
+  EXPECT_TRUE(y.is_leaf());
+  EXPECT_FALSE(y.requires_grad());
+}
+
+// Backward passes on independent graphs may run in different threads (a data
+// loader thread, a evaluation thread): the engine keeps no shared state.
+TEST(Autograd, IndependentGraphsBackwardInParallel) {
+  constexpr int kIters = 200;
+  std::vector<std::string> errors(2);
+  auto work = [&](int id) {
+    try {
+      for (int i = 0; i < kIters; ++i) {
+        Tensor x = dvec({1.0 + id, 2.0 + id});
+        (x * x * 3.0).sum().backward();
+        std::vector<double> g = values(x.grad());
+        if (g[0] != 6 * (1.0 + id) || g[1] != 6 * (2.0 + id)) errors[id] = "wrong gradient";
+      }
+    } catch (const std::exception& e) {
+      errors[id] = e.what();
+    }
+  };
+  std::thread t0(work, 0), t1(work, 1);
+  t0.join();
+  t1.join();
+  EXPECT_EQ(errors[0], "");
+  EXPECT_EQ(errors[1], "");
+}
+
 // The gradient checker must fail loudly on a wrong gradient: x * x.detach()
 // has analytic gradient x but numeric gradient 2x.
 TEST(GradcheckHelper, DetectsAWrongGradient) {

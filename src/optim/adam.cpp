@@ -1,0 +1,130 @@
+#include "wick/optim/adam.h"
+
+#include <cmath>
+
+#include "core/core.h"
+#include "optim/dispatch.h"
+#include "wick/elementwise.h"
+
+namespace wick::optim {
+
+namespace {
+
+enum : size_t { kExpAvg = 0, kExpAvgSq = 1, kMaxExpAvgSq = 2 };
+
+struct AdamScalars {
+  double b1, b2, eps, wd, decay, step_size, bc2_sqrt;
+};
+
+// One pass over a parameter: decay (AdamW) or L2 term (Adam), both moments,
+// the AMSGrad max, and the parameter update.
+template <typename T, bool kDecoupled, bool kWd, bool kAms>
+void adam_loop(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax,
+               int64_t n, const AdamScalars& s) {
+  const T b1 = T(s.b1), b2 = T(s.b2), one_b1 = T(1 - s.b1), one_b2 = T(1 - s.b2), eps = T(s.eps), wd = T(s.wd),
+          decay = T(s.decay), step_size = T(s.step_size), bc2_sqrt = T(s.bc2_sqrt);
+  for (int64_t j = 0; j < n; ++j) {
+    T pj = p[j];
+    T gj = g[j];
+    if constexpr (kDecoupled && kWd) pj = pj * decay;
+    if constexpr (!kDecoupled && kWd) gj = gj + wd * pj;
+    const T mj = m[j] * b1 + one_b1 * gj;
+    const T vj = v[j] * b2 + one_b2 * (gj * gj);
+    m[j] = mj;
+    v[j] = vj;
+    T denom;
+    if constexpr (kAms) {
+      const T mx = detail::nan_max(vmax[j], vj);
+      vmax[j] = mx;
+      denom = std::sqrt(mx) / bc2_sqrt + eps;
+    } else {
+      denom = std::sqrt(vj) / bc2_sqrt + eps;
+    }
+    p[j] = pj - step_size * (mj / denom);
+  }
+}
+
+}  // namespace
+
+Adam::Adam(std::vector<Tensor> params, const AdamOptions& options) : Adam(std::move(params), options, false, "Adam") {}
+
+Adam::Adam(std::vector<Tensor> params, const AdamOptions& options, bool decoupled, const char* name)
+    : Optimizer(std::move(params), name, &options_.lr, {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}),
+      options_(options),
+      decoupled_(decoupled) {
+  validate();
+}
+
+AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& o)
+    : Adam(std::move(params), {.lr = o.lr, .betas = o.betas, .eps = o.eps, .weight_decay = o.weight_decay,
+                               .amsgrad = o.amsgrad},
+           true, "AdamW") {}
+
+std::vector<Optimizer::Hyper> Adam::hyper_params() {
+  return {{.name = "lr", .number = &options_.lr},
+          {.name = "betas", .pair = &options_.betas},
+          {.name = "eps", .number = &options_.eps},
+          {.name = "weight_decay", .number = &options_.weight_decay},
+          {.name = "amsgrad", .flag = &options_.amsgrad}};
+}
+
+void Adam::validate() const {
+  const AdamOptions& o = options_;
+  const std::string& n = name();
+  WICK_CHECK(o.lr >= 0, n, ": invalid learning rate ", o.lr, "; lr must be >= 0");
+  WICK_CHECK(o.eps >= 0, n, ": invalid eps ", o.eps, "; eps must be >= 0");
+  WICK_CHECK(o.betas.first >= 0 && o.betas.first < 1, n, ": invalid beta parameter at index 0: ", o.betas.first,
+             "; betas must lie in [0, 1), e.g. {.betas = {0.9, 0.999}}");
+  WICK_CHECK(o.betas.second >= 0 && o.betas.second < 1, n, ": invalid beta parameter at index 1: ", o.betas.second,
+             "; betas must lie in [0, 1), e.g. {.betas = {0.9, 0.999}}");
+  WICK_CHECK(o.weight_decay >= 0, n, ": invalid weight_decay ", o.weight_decay, "; weight_decay must be >= 0");
+}
+
+void Adam::update(size_t index, const Tensor& p, const Tensor& g) {
+  const AdamOptions& o = options_;
+  Tensor& m = zeros_state(index, kExpAvg, p);
+  Tensor& v = zeros_state(index, kExpAvgSq, p);
+  Tensor vmax;
+  if (o.amsgrad) vmax = zeros_state(index, kMaxExpAvgSq, p);
+  const int64_t t = ++steps_[index];
+  const double bc1 = 1 - std::pow(o.betas.first, static_cast<double>(t));
+  const double bc2 = 1 - std::pow(o.betas.second, static_cast<double>(t));
+  const double step_size = o.lr / bc1;
+  const double bc2_sqrt = std::sqrt(bc2);
+
+  if (fusable(p)) {
+    const AdamScalars s{o.betas.first, o.betas.second, o.eps, o.weight_decay, 1 - o.lr * o.weight_decay, step_size,
+                        bc2_sqrt};
+    detail::with_float_type(p.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      detail::with_flag(decoupled_, [&](auto dec) {
+        detail::with_flag(o.weight_decay != 0, [&](auto wd) {
+          detail::with_flag(o.amsgrad, [&](auto ams) {
+            adam_loop<T, decltype(dec)::value, decltype(wd)::value, decltype(ams)::value>(
+                p.data_ptr<T>(), g.data_ptr<T>(), m.data_ptr<T>(), v.data_ptr<T>(),
+                o.amsgrad ? vmax.data_ptr<T>() : nullptr, p.numel(), s);
+          });
+        });
+      });
+    });
+    core::bump_version(p);
+    core::bump_version(m);
+    core::bump_version(v);
+    if (o.amsgrad) core::bump_version(vmax);
+    return;
+  }
+  // Composed fallback (other devices, non-contiguous parameters).
+  if (decoupled_) p.mul_(1 - o.lr * o.weight_decay);
+  Tensor grad = (!decoupled_ && o.weight_decay != 0) ? g.add(p, o.weight_decay) : g;
+  m.mul_(o.betas.first).add_(grad, 1 - o.betas.first);
+  v.mul_(o.betas.second).add_(grad * grad, 1 - o.betas.second);
+  Tensor second = v;
+  if (o.amsgrad) {
+    vmax.copy_(maximum(vmax, v));
+    second = vmax;
+  }
+  Tensor denom = (second.sqrt() / bc2_sqrt).add_(o.eps);
+  p.add_(m / denom, -step_size);
+}
+
+}  // namespace wick::optim

@@ -116,7 +116,8 @@ Tensor pow(const Tensor& a, const Tensor& exponent) {
             sb = exponent.sizes(), da = a.dtype(), db = exponent.dtype(),
             rb = exponent.requires_grad()](const TensorList& g) -> TensorList {
              Tensor xv = sx.get("PowBackward"), yv = sy.get("PowBackward");
-             Tensor ga = g[0] * yv * pow(xv, yv - 1.0);
+             // A zero exponent has zero gradient, even at x = 0 (0 * 0^-1 would be NaN).
+             Tensor ga = where(yv.eq(0.0), 0.0, g[0] * yv * pow(xv, yv - 1.0));
              // d/dy x^y = x^y log x; defined as 0 where x == 0 (as PyTorch).
              Tensor gb = rb ? where(xv.eq(0.0), 0.0, g[0] * so.get("PowBackward") * log(xv)) : Tensor();
              return {reduce_grad(ga, sa, da), reduce_grad(gb, sb, db)};
@@ -145,7 +146,10 @@ Tensor pow(double base, const Tensor& exponent) {
   Tensor out = core::unary(UnaryOp::RPowScalar, e, base);
   if (needs_grad(exponent))
     record("PowBackward", {&exponent}, {&out}, [so = SavedTensor(out, true), base](const TensorList& g) -> TensorList {
-      return {g[0] * so.get("PowBackward") * std::log(base)};
+      Tensor out = so.get("PowBackward");
+      // base 0: d/de 0^e is 0 (PyTorch's convention), not 0 * log(0) = NaN.
+      if (base == 0) return {zeros_like(out)};
+      return {g[0] * out * std::log(base)};
     });
   return out;
 }

@@ -71,15 +71,30 @@ void channel_affine(const T* x, T* out, const Geometry& g, const std::vector<T>&
 }
 
 // A [C] tensor's values as doubles on the host (weights, running stats).
+// Reads CPU tensors in place: this runs every training step.
 std::vector<double> host_values(const Tensor& t, int64_t c, double fallback) {
   if (!t.defined()) return std::vector<double>(static_cast<size_t>(c), fallback);
+  if (t.is_cpu() && t.is_contiguous()) {
+    if (t.dtype() == kFloat32) return std::vector<double>(t.data_ptr<float>(), t.data_ptr<float>() + c);
+    if (t.dtype() == kFloat64) return std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + c);
+  }
   Tensor h = core::contiguous(core::to_dtype(t.is_cpu() ? t : core::to_device(t, Device::cpu()), kFloat64));
   return std::vector<double>(h.data_ptr<double>(), h.data_ptr<double>() + c);
 }
 
+template <typename T>
+void store_typed(const Tensor& dst, const std::vector<double>& v) {
+  T* p = dst.data_ptr<T>();
+  for (size_t i = 0; i < v.size(); ++i) p[i] = static_cast<T>(v[i]);
+  core::bump_version(dst);
+}
+
+// Writes running statistics in place (same tensor, so optimizers, state_dict
+// views and clones keep pointing at it).
 void store_values(const Tensor& dst, const std::vector<double>& v) {
-  Tensor src = from_vector(v);
-  core::copy_into(dst, src);  // converts dtype, crosses devices, bumps the version
+  if (dst.is_cpu() && dst.is_contiguous() && dst.dtype() == kFloat32) return store_typed<float>(dst, v);
+  if (dst.is_cpu() && dst.is_contiguous() && dst.dtype() == kFloat64) return store_typed<double>(dst, v);
+  core::copy_into(dst, from_vector(v));  // converts dtype, crosses devices, bumps the version
 }
 
 // y = (x - mean) * invstd * w + b, and its fused backward.

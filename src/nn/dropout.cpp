@@ -1,12 +1,59 @@
 // Dropout: functional::dropout and the nn::Dropout layer.
 #include "wick/nn/dropout.h"
 
+#include <cmath>
+
+#include "autograd/node.h"
+#include "backend/philox.h"
 #include "core/core.h"
 #include "nn/layers_common.h"
 #include "wick/elementwise.h"
 #include "wick/nn/functional.h"
+#include "wick/random.h"
 
 namespace wick::nn {
+
+namespace {
+
+// The mask in one pass on the host: each Philox block gives four 32-bit
+// words, one per element (element i uses word i % 4 of block i / 4), so a
+// batch costs n/4 blocks instead of the n that core's bernoulli draws. An
+// element survives when its word >= p * 2^32 (probability 1 - p, to 2^-32).
+// noise = mask / (1 - p) is both the output factor and the saved gradient.
+template <typename T>
+void dropout_kernel(const T* x, T* out, T* noise, int64_t n, double p) {
+  const uint64_t blocks = static_cast<uint64_t>((n + 3) / 4);
+  const GeneratorState s = wick::detail::reserve_random(blocks);
+  const uint64_t threshold = static_cast<uint64_t>(std::ceil(p * 4294967296.0));
+  const T scale = static_cast<T>(1.0 / (1.0 - p));
+  uint32_t w[4];
+  for (uint64_t b = 0; b < blocks; ++b) {
+    backend::philox4x32(s.seed, s.offset + b, w);
+    const int64_t base = static_cast<int64_t>(b) * 4;
+    const int64_t end = std::min<int64_t>(base + 4, n);
+    for (int64_t i = base; i < end; ++i) {
+      const T k = static_cast<uint64_t>(w[i - base]) >= threshold ? scale : T(0);
+      noise[i] = k;
+      out[i] = x[i] * k;
+    }
+  }
+}
+
+Tensor dropout_cpu(const Tensor& input, double p) {
+  Tensor x = core::contiguous(input);
+  Tensor out = core::make_tensor(x.sizes(), x.dtype(), x.device());
+  Tensor noise = core::make_tensor(x.sizes(), x.dtype(), x.device());
+  if (x.dtype() == kFloat64)
+    dropout_kernel<double>(x.data_ptr<double>(), out.data_ptr<double>(), noise.data_ptr<double>(), x.numel(), p);
+  else
+    dropout_kernel<float>(x.data_ptr<float>(), out.data_ptr<float>(), noise.data_ptr<float>(), x.numel(), p);
+  if (autograd::needs_grad(input))
+    autograd::record("DropoutBackward", {&input}, {&out},
+                     [noise](const autograd::TensorList& g) -> autograd::TensorList { return {g[0] * noise}; });
+  return out;
+}
+
+}  // namespace
 
 namespace functional {
 
@@ -18,8 +65,9 @@ Tensor dropout(const Tensor& input, double p, bool training) {
   core::check_floating("dropout", input);
   // PyTorch multiplies by zero here, so NaN/inf inputs stay NaN.
   if (p == 1) return input * 0.0;
-  // noise = Bernoulli(1-p) / (1-p), one draw per element from the global
-  // generator; the product's gradient is g * noise.
+  if (input.is_cpu()) return dropout_cpu(input, p);
+  // Other devices: noise = Bernoulli(1-p) / (1-p) through core, one draw per
+  // element (a different stream from the host kernel's); gradient g * noise.
   Tensor noise = core::random(backend::RandomOp::Bernoulli, input.sizes(), input.dtype(), input.device(), 1.0 - p, 0);
   core::unary_into(backend::UnaryOp::MulScalar, noise, noise, 1.0 / (1.0 - p));
   return mul(input, noise);

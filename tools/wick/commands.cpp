@@ -1,0 +1,286 @@
+// `wick eval`, `wick predict`, `wick summary`, `wick data fetch` and the
+// helpers the subcommands share (device, threads).
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "common.h"
+#include "data_prep.h"
+#include "evaluate.h"
+#include "wick/creation.h"
+#include "wick/data/fetch.h"
+#include "wick/data/mnist.h"
+#include "wick/io/safetensors.h"
+#include "wick/npy.h"
+#include "wick/nn/summary.h"
+
+// OpenBLAS has its own thread pool; present when the library links OpenBLAS.
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+
+namespace wick::cli {
+
+namespace fs = std::filesystem;
+using wick::detail::concat;
+
+std::string resolve_device(const std::string& spec) {
+  if (spec == "auto") return Device::cuda_if_available().str();
+  Device d;
+  try {
+    d = Device(spec);
+  } catch (const Error& e) {
+    usage_error("--device ", spec, ": unknown device; choose cpu, cuda, cuda:N or auto");
+  }
+  try {
+    check_device_available(d);
+  } catch (const Error& e) {
+    usage_error("--device ", spec, ": ", e.what());
+  }
+  return d.str();
+}
+
+void set_threads(int n) {
+  if (n <= 0) return;
+  omp_set_num_threads(n);
+  if (openblas_set_num_threads) openblas_set_num_threads(n);
+}
+
+int current_threads() { return omp_get_max_threads(); }
+
+namespace {
+
+struct Loaded {
+  ModelSpec spec;
+  nn::Sequential model;
+};
+
+Loaded load_checkpoint(const std::string& path, const std::string& device) {
+  if (!fs::exists(path)) throw Error(path + ": no such checkpoint file");
+  ModelSpec spec = read_spec(path);
+  nn::Sequential model = spec.build();
+  try {
+    model.load_state_dict(load(path));
+  } catch (const FormatError&) {
+    throw;
+  } catch (const Error& e) {
+    throw Error(path + ": the weights do not fit the stored model description (" + e.what() + ")");
+  }
+  model.to(Device(device));
+  model.eval();
+  return {std::move(spec), std::move(model)};
+}
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
+      else if (c == '"') quoted = false;
+      else cur += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(cur);
+      cur.clear();
+    } else if (c != '\r') {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  for (auto& s : out) {
+    size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+    s = b == std::string::npos ? "" : s.substr(b, e - b + 1);
+  }
+  return out;
+}
+
+// Predict's CSV: a header row; the model's feature columns are picked by
+// name (others, such as the target, are ignored). For image models every
+// column is a pixel.
+Tensor read_predict_csv(const std::string& path, const ModelSpec& spec) {
+  std::ifstream in(path);
+  WICK_CHECK(in.good(), path, ": cannot open the file");
+  std::string line;
+  WICK_CHECK(static_cast<bool>(std::getline(in, line)), path, ": empty file (expected a header row)");
+  std::vector<std::string> header = split_csv_line(line);
+  std::vector<size_t> cols;
+  if (!spec.features.empty()) {
+    for (const std::string& f : spec.features) {
+      auto it = std::find(header.begin(), header.end(), f);
+      WICK_CHECK(it != header.end(), path, ": no column '", f, "' (the model's features are ",
+                 [&] { std::string s; for (auto& x : spec.features) s += (s.empty() ? "" : ", ") + x; return s; }(), ")");
+      cols.push_back(static_cast<size_t>(it - header.begin()));
+    }
+  } else {
+    WICK_CHECK(static_cast<int64_t>(header.size()) == spec.in_features(), path, ": ", header.size(),
+               " columns, but the model takes ", spec.in_features(), " pixel values per row");
+    for (size_t i = 0; i < header.size(); ++i) cols.push_back(i);
+  }
+  std::vector<float> values;
+  int64_t rows = 0, lineno = 1;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::vector<std::string> f = split_csv_line(line);
+    WICK_CHECK(f.size() == header.size(), path, ": line ", lineno, " has ", f.size(), " fields, the header has ",
+               header.size());
+    for (size_t c : cols) {
+      char* end = nullptr;
+      double v = std::strtod(f[c].c_str(), &end);
+      WICK_CHECK(!f[c].empty() && end && *end == '\0' && std::isfinite(v), path, ": line ", lineno, ", column '",
+                 header[c], "': '", f[c], "' is not a number");
+      values.push_back(static_cast<float>(v));
+    }
+    ++rows;
+  }
+  WICK_CHECK(rows > 0, path, ": no data rows after the header");
+  Tensor x = from_vector(values, {rows, static_cast<int64_t>(cols.size())});
+  if (spec.features.empty() && x.max().item() > 1.0) x = x / 255.0;  // 0..255 pixels
+  return x;
+}
+
+Tensor read_predict_input(const std::string& path, const ModelSpec& spec) {
+  if (!fs::exists(path)) throw Error(path + ": no such input file");
+  std::string ext = fs::path(path).extension().string();
+  std::string name = fs::path(path).filename().string();
+  Tensor x;
+  if (ext == ".csv") {
+    x = read_predict_csv(path, spec);
+  } else if (ext == ".npy") {
+    x = load_npy(path);
+    x = x.dtype() == kUInt8 ? x.to(kFloat32) / 255.0 : x.to(kFloat32);
+  } else if (name.find("idx") != std::string::npos || ext == ".gz") {
+    Tensor raw = data::read_idx(path);
+    WICK_CHECK(raw.dim() >= 2, path, ": an IDX file of ", raw.dim(), " dims (labels?); predict needs images [N, H, W]");
+    x = raw.to(kFloat32) / 255.0;
+  } else {
+    throw Error(path + ": unknown input format; give an IDX images file (*-idx3-ubyte[.gz]), a .npy array or a .csv");
+  }
+  const int64_t per = spec.in_features();
+  Shape want = {-1};
+  for (int64_t d : spec.input_shape) want.push_back(d);
+  Shape one(spec.input_shape.begin(), spec.input_shape.end());
+  if (x.sizes() == one) return x.reshape({1, per}).reshape(want);  // a single example
+  WICK_CHECK(x.dim() >= 1 && x.numel() > 0 && x.numel() % per == 0 && x.numel() / x.size(0) == per, path,
+             ": inputs of shape ", shape_str(x.sizes()), " do not fit the model's input ", shape_str(one),
+             " (expected [N, ", per, "] values)");
+  return x.contiguous().reshape(want);
+}
+
+}  // namespace
+
+int run_eval(const EvalOptions& o) {
+  if (o.batch_size < 1) usage_error("--batch-size ", o.batch_size, ": must be at least 1");
+  std::string device = resolve_device(o.device);
+  set_threads(o.threads);
+  Loaded m = load_checkpoint(o.checkpoint, device);
+  std::string data = o.data.empty() ? (m.spec.dataset == "csv" ? "" : m.spec.dataset) : o.data;
+  if (data.empty()) usage_error("--data PATH.csv is required: the checkpoint was trained on a CSV");
+  EvalData d = prepare_eval_data(m.spec, data, o.data_dir);
+  EvalResult r = evaluate(m.model, d.x, d.y, m.spec, Device(device), o.batch_size);
+  std::cout << "checkpoint: " << o.checkpoint << " (" << m.spec.kind << ", " << task_name(m.spec.task) << ")\n"
+            << "data: " << d.source << "\n"
+            << format_eval(r, m.spec);
+  return 0;
+}
+
+int run_predict(const PredictOptions& o) {
+  if (o.batch_size < 1) usage_error("--batch-size ", o.batch_size, ": must be at least 1");
+  std::string device = resolve_device(o.device);
+  set_threads(o.threads);
+  Loaded m = load_checkpoint(o.checkpoint, device);
+  Tensor raw = read_predict_input(o.input, m.spec);
+  Tensor out = predict_outputs(m.model, normalize_inputs(raw, m.spec), m.spec, Device(device), o.batch_size);
+  std::ostringstream os;
+  const int64_t n = out.size(0), k = out.size(1);
+  std::vector<float> v = out.contiguous().to_vector<float>();
+  char buf[64];
+  if (m.spec.task == TaskKind::Regression) {
+    os << "row," << (m.spec.target.empty() ? "value" : m.spec.target) << "\n";
+    for (int64_t i = 0; i < n; ++i) {
+      std::snprintf(buf, sizeof buf, "%.9g", v[i]);
+      os << i << ',' << buf << '\n';
+    }
+  } else {
+    const auto& names = m.spec.class_names;
+    os << "row,class,label";
+    for (int64_t c = 0; c < k; ++c) {
+      std::string nm = c < static_cast<int64_t>(names.size()) ? names[c] : std::to_string(c);
+      if (nm.find_first_of(",\"") != std::string::npos) nm = "\"" + nm + "\"";
+      os << ",p(" << nm << ")";
+    }
+    os << '\n';
+    for (int64_t i = 0; i < n; ++i) {
+      const float* row = v.data() + i * k;
+      int64_t best = std::max_element(row, row + k) - row;
+      std::string label = best < static_cast<int64_t>(names.size()) ? names[best] : std::to_string(best);
+      if (label.find_first_of(",\"") != std::string::npos) label = "\"" + label + "\"";
+      os << i << ',' << best << ',' << label;
+      for (int64_t c = 0; c < k; ++c) {
+        std::snprintf(buf, sizeof buf, ",%.6f", row[c]);
+        os << buf;
+      }
+      os << '\n';
+    }
+  }
+  if (o.out.empty()) {
+    std::cout << os.str();
+  } else {
+    write_file_atomic(o.out, os.str());
+    std::cerr << "wrote " << n << " predictions to " << o.out << "\n";
+  }
+  return 0;
+}
+
+int run_summary(const SummaryOptions& o) {
+  ModelSpec spec;
+  if (!o.checkpoint.empty()) {
+    spec = read_spec(o.checkpoint);
+  } else {
+    const std::string models[] = {"softmax", "logistic", "linear", "mlp"};
+    if (std::find(std::begin(models), std::end(models), o.model) == std::end(models))
+      usage_error("--model ", o.model, ": unknown model; choose softmax, logistic, linear or mlp");
+    if (o.model != "mlp" && (!o.hidden.empty() || o.batchnorm || o.dropout > 0))
+      usage_error("--hidden, --batchnorm and --dropout apply to --model mlp, not ", o.model);
+    if (!(o.dropout >= 0 && o.dropout < 1)) usage_error("--dropout ", o.dropout, ": must be in [0, 1)");
+    DataRequest req{.data = o.data, .data_dir = o.data_dir, .target = o.target, .binary = o.binary, .model = o.model};
+    validate_request(req);
+    if (is_builtin_dataset(o.data)) {
+      // Shapes are known: no need for the files.
+      spec.input_shape = o.data == "cifar10" ? std::vector<int64_t>{3, 32, 32} : std::vector<int64_t>{1, 28, 28};
+      spec.num_outputs = o.binary >= 0 ? 1 : 10;
+    } else {
+      spec = prepare_training_data(req).spec;
+    }
+    spec.kind = o.model;
+    if (o.model == "mlp") {
+      spec.hidden = o.hidden.empty() ? std::vector<int64_t>{256} : parse_int_list(o.hidden, "--hidden");
+      spec.batchnorm = o.batchnorm;
+      spec.dropout = o.dropout;
+    }
+  }
+  nn::Sequential model = spec.build();
+  Shape in(spec.input_shape.begin(), spec.input_shape.end());
+  std::cout << nn::summary(model, in);
+  return 0;
+}
+
+int run_fetch(const std::string& name, const std::string& dir) {
+  std::string canon = name == "fashion_mnist" ? "fashion-mnist" : name;
+  std::string target = (fs::path(dir) / canon).string();
+  std::cout << "fetching " << canon << " into " << target << " ..." << std::endl;
+  data::FetchResult r = data::fetch(canon, target);
+  std::cout << (r.already_present ? "already present, checksums verified: " : "done, checksums verified: ") << r.dir
+            << " (source: " << r.source << ")\n";
+  return 0;
+}
+
+}  // namespace wick::cli

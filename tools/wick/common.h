@@ -1,0 +1,37 @@
+#pragma once
+// Shared pieces of the `wick` subcommands: the two kinds of failure and their
+// exit codes, atomic file writes, small formatting helpers.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "wick/error.h"
+
+namespace wick::cli {
+
+// A bad command line (unknown model, batch size 0, cuda without a GPU...):
+// exit code 2, as CLI11's own parse errors. Everything that goes wrong while
+// running (missing or malformed files) is a wick::Error: exit code 1.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+template <typename... Args>
+[[noreturn]] void usage_error(const Args&... args) {
+  throw UsageError(wick::detail::concat(args...));
+}
+
+// Writes `contents` to "<path>.tmp.<pid>" and renames it over `path`, so a
+// reader never sees half a file and a crash leaves the old one in place.
+void write_file_atomic(const std::string& path, const std::string& contents);
+std::string read_file(const std::string& path);
+
+// "256,128" -> {256, 128}; "" -> {}. Throws UsageError naming `flag`.
+std::vector<int64_t> parse_int_list(const std::string& text, const std::string& flag);
+
+std::string format_double(double v, int digits = 6);
+// Seconds since the process started steady-clock timing (monotonic).
+double now_seconds();
+
+}  // namespace wick::cli

@@ -1,0 +1,246 @@
+#include "data_prep.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "common.h"
+#include "wick/autograd.h"
+#include "wick/creation.h"
+#include "wick/data/cifar10.h"
+#include "wick/data/csv.h"
+#include "wick/data/mnist.h"
+#include "wick/indexing.h"
+
+namespace wick::cli {
+
+namespace fs = std::filesystem;
+using wick::detail::concat;
+
+namespace {
+
+struct ImageStats {
+  std::vector<double> mean, std;
+};
+
+// The usual published per-channel statistics of each training set.
+ImageStats image_stats(const std::string& name) {
+  if (name == "mnist") return {{0.1307}, {0.3081}};
+  if (name == "fashion-mnist") return {{0.2860}, {0.3530}};
+  return {{0.4914, 0.4822, 0.4465}, {0.2470, 0.2435, 0.2616}};  // cifar10
+}
+
+// data_dir/<name> when it exists (the layout `wick data fetch` writes), else
+// data_dir itself (the files directly inside).
+std::string resolve_dir(const std::string& data_dir, const std::string& name) {
+  if (!fs::is_directory(data_dir))
+    throw Error(concat("--data-dir ", data_dir, ": no such folder; get the data with `wick data fetch ", name,
+                       " --dir ", data_dir, "`"));
+  fs::path sub = fs::path(data_dir) / name;
+  return fs::is_directory(sub) ? sub.string() : data_dir;
+}
+
+Tensor channel_tensor(const std::vector<double>& v, const Tensor& x) {
+  std::vector<float> f(v.begin(), v.end());
+  Shape shape(static_cast<size_t>(x.dim()), 1);
+  if (v.size() > 1) shape[1] = static_cast<int64_t>(v.size());
+  return from_vector(f, shape).to(x.device());
+}
+
+// Image datasets: inputs [N, C, H, W] float in [0, 1] and int64 labels.
+struct RawSplit {
+  Tensor x, y;
+  std::vector<std::string> classes;
+  std::string source;
+};
+
+RawSplit load_images(const std::string& name, const std::string& data_dir, data::Split split) {
+  std::string dir = resolve_dir(data_dir, name);
+  if (name == "cifar10") {
+    data::CIFAR10 ds(dir, split);
+    return {ds.images(), ds.targets(), ds.classes(), dir};
+  }
+  if (name == "fashion-mnist") {
+    data::FashionMNIST ds(dir, split);
+    return {ds.images(), ds.targets(), ds.classes(), dir};
+  }
+  data::MNIST ds(dir, split);
+  return {ds.images(), ds.targets(), ds.classes(), dir};
+}
+
+Tensor binary_targets(const Tensor& labels, int64_t positive) {
+  return labels.eq(static_cast<double>(positive)).to(kFloat32).reshape({-1, 1});
+}
+
+}  // namespace
+
+bool is_builtin_dataset(const std::string& name) {
+  return name == "mnist" || name == "fashion-mnist" || name == "cifar10";
+}
+
+void validate_request(const DataRequest& req) {
+  if (req.data.empty()) usage_error("--data is required: mnist, fashion-mnist, cifar10 or a PATH.csv");
+  bool builtin = is_builtin_dataset(req.data);
+  bool csv = req.data.size() > 4 && req.data.substr(req.data.size() - 4) == ".csv";
+  if (!builtin && !csv)
+    usage_error("--data ", req.data, ": unknown dataset; choose mnist, fashion-mnist, cifar10 or a file ending in .csv");
+  if (csv && req.target.empty()) usage_error("--data ", req.data, ": a CSV needs --target COLUMN (the column to predict)");
+  if (builtin && !req.target.empty()) usage_error("--target applies to CSV data only, not --data ", req.data);
+  if (req.binary >= 0 && !builtin) usage_error("--binary applies to the image datasets; a CSV with two classes is binary by itself");
+  if (req.binary > 9) usage_error("--binary ", req.binary, ": the image datasets have classes 0..9");
+  if (builtin && req.model == "linear")
+    usage_error("--model linear is regression; --data ", req.data, " is classification (use softmax, logistic with --binary, or mlp)");
+  if (builtin && req.model == "logistic" && req.binary < 0)
+    usage_error("--model logistic is binary: add --binary CLASS (one-vs-rest, e.g. --binary 0), or use --model softmax");
+  if (builtin && req.model == "softmax" && req.binary >= 0)
+    usage_error("--binary makes a two-class problem: use --model logistic (or mlp) with it");
+}
+
+Tensor normalize_inputs(const Tensor& x, const ModelSpec& spec) {
+  NoGradGuard no_grad;
+  return (x - channel_tensor(spec.mean, x)) / channel_tensor(spec.std, x);
+}
+
+Tensor denormalize_inputs(const Tensor& x, const ModelSpec& spec) {
+  NoGradGuard no_grad;
+  return x * channel_tensor(spec.std, x) + channel_tensor(spec.mean, x);
+}
+
+PreparedData prepare_training_data(const DataRequest& req) {
+  validate_request(req);
+  PreparedData out;
+  ModelSpec& spec = out.spec;
+  if (is_builtin_dataset(req.data)) {
+    RawSplit train = load_images(req.data, req.data_dir, data::Split::Train);
+    RawSplit test = load_images(req.data, req.data_dir, data::Split::Test);
+    out.images = true;
+    spec.dataset = req.data;
+    spec.input_shape = {train.x.size(1), train.x.size(2), train.x.size(3)};
+    ImageStats st = image_stats(req.data);
+    spec.mean = st.mean;
+    spec.std = st.std;
+    out.train_x = normalize_inputs(train.x, spec);
+    out.test_x = normalize_inputs(test.x, spec);
+    out.train_source = train.source;
+    out.test_source = test.source;
+    if (req.binary >= 0) {
+      spec.task = TaskKind::Binary;
+      spec.binary_positive = req.binary;
+      std::string name = static_cast<size_t>(req.binary) < train.classes.size() ? train.classes[req.binary]
+                                                                                 : std::to_string(req.binary);
+      spec.class_names = {"not " + name, name};
+      spec.num_outputs = 1;
+      out.train_y = binary_targets(train.y, req.binary);
+      out.test_y = binary_targets(test.y, req.binary);
+    } else {
+      spec.task = TaskKind::Classification;
+      spec.class_names = train.classes;
+      spec.num_outputs = static_cast<int64_t>(train.classes.size());
+      out.train_y = train.y;
+      out.test_y = test.y;
+    }
+    return out;
+  }
+
+  // CSV: the model decides the task (linear: regression; softmax, logistic:
+  // classification; mlp: what the data looks like).
+  data::Task task = req.model == "linear"                             ? data::Task::Regression
+                    : (req.model == "softmax" || req.model == "logistic") ? data::Task::Classification
+                                                                      : data::Task::Auto;
+  data::CSV csv(req.data, {.target = req.target, .task = task});
+  WICK_CHECK(csv.size() >= 5, req.data, ": only ", csv.size(), " rows; need at least 5 to hold out a test set");
+  std::vector<data::Subset> parts = data::random_split(csv, {1.0 - req.test_fraction, req.test_fraction}, req.seed);
+  auto gather = [](const Tensor& t, const std::vector<int64_t>& idx) {
+    return t.index_select(0, from_vector(idx, {static_cast<int64_t>(idx.size())}));
+  };
+  Tensor train_x = gather(csv.inputs(), parts[0].indices()), test_x = gather(csv.inputs(), parts[1].indices());
+  Tensor train_y = gather(csv.targets(), parts[0].indices()), test_y = gather(csv.targets(), parts[1].indices());
+  spec.dataset = "csv";
+  spec.features = csv.feature_names();
+  spec.target = csv.target_name();
+  spec.input_shape = {csv.inputs().size(1)};
+  // Feature statistics from the training rows only (no test leakage); a
+  // constant column keeps std 1 instead of dividing by zero.
+  {
+    NoGradGuard no_grad;
+    std::vector<float> m = train_x.to(kFloat64).mean(0).to(kFloat32).to_vector<float>();
+    std::vector<float> s = train_x.to(kFloat64).std(0, false).to(kFloat32).to_vector<float>();
+    for (size_t i = 0; i < m.size(); ++i) {
+      spec.mean.push_back(m[i]);
+      spec.std.push_back(std::isfinite(s[i]) && s[i] > 1e-12 ? s[i] : 1.0);
+    }
+  }
+  out.train_x = normalize_inputs(train_x, spec);
+  out.test_x = normalize_inputs(test_x, spec);
+  out.train_source = concat(req.data, " (", parts[0].size(), " rows)");
+  out.test_source = concat(req.data, " (", parts[1].size(), " held-out rows, seed ", req.seed, ")");
+  if (csv.task() == data::Task::Regression) {
+    if (req.model == "softmax" || req.model == "logistic")
+      usage_error("--model ", req.model, " is classification, but --target ", req.target, " of ", req.data,
+                  " is a number column (regression): use --model linear or mlp");
+    spec.task = TaskKind::Regression;
+    spec.num_outputs = 1;
+    double mean = train_y.to(kFloat64).mean().item();
+    double sd = train_y.to(kFloat64).std(false).item();
+    spec.target_mean = mean;
+    spec.target_std = std::isfinite(sd) && sd > 1e-12 ? sd : 1.0;
+    out.train_y = (train_y - spec.target_mean) / spec.target_std;
+    out.test_y = (test_y - spec.target_mean) / spec.target_std;
+    return out;
+  }
+  spec.class_names = csv.class_names();
+  int64_t k = static_cast<int64_t>(spec.class_names.size());
+  if (req.model == "logistic") {
+    if (k != 2)
+      usage_error("--model logistic is binary, but --target ", req.target, " of ", req.data, " has ", k,
+                  " classes: use --model softmax or mlp");
+    spec.task = TaskKind::Binary;
+    spec.num_outputs = 1;
+    out.train_y = binary_targets(train_y, 1);
+    out.test_y = binary_targets(test_y, 1);
+  } else {
+    spec.task = TaskKind::Classification;
+    spec.num_outputs = k;
+    out.train_y = train_y;
+    out.test_y = test_y;
+  }
+  return out;
+}
+
+EvalData prepare_eval_data(const ModelSpec& spec, const std::string& data, const std::string& data_dir) {
+  EvalData out;
+  if (is_builtin_dataset(data)) {
+    WICK_CHECK(spec.dataset != "csv", "--data ", data, ": the checkpoint was trained on CSV features (",
+               spec.features.size(), " columns), not on images");
+    RawSplit test = load_images(data, data_dir, data::Split::Test);
+    Shape want(spec.input_shape.begin(), spec.input_shape.end());
+    Shape got(test.x.sizes().begin() + 1, test.x.sizes().end());
+    WICK_CHECK(got == want, "--data ", data, ": images of shape ", shape_str(got), " but the model takes ",
+               shape_str(want));
+    out.images = true;
+    out.source = test.source + " (test split)";
+    out.x = normalize_inputs(test.x, spec);
+    out.y = spec.task == TaskKind::Binary ? binary_targets(test.y, spec.binary_positive) : test.y;
+    return out;
+  }
+  if (data.size() <= 4 || data.substr(data.size() - 4) != ".csv")
+    usage_error("--data ", data, ": unknown dataset; choose mnist, fashion-mnist, cifar10 or a file ending in .csv");
+  WICK_CHECK(spec.dataset == "csv", "--data ", data, ": the checkpoint was trained on ", spec.dataset,
+             " images, not on CSV features");
+  data::CSVOptions opt{.target = spec.target,
+                       .task = spec.task == TaskKind::Regression ? data::Task::Regression : data::Task::Classification,
+                       .features = spec.features,
+                       .class_names = spec.task == TaskKind::Regression ? std::vector<std::string>{} : spec.class_names};
+  data::CSV csv(data, opt);
+  out.source = data;
+  out.x = normalize_inputs(csv.inputs(), spec);
+  if (spec.task == TaskKind::Regression)
+    out.y = (csv.targets() - spec.target_mean) / spec.target_std;
+  else if (spec.task == TaskKind::Binary)
+    out.y = binary_targets(csv.targets(), 1);
+  else
+    out.y = csv.targets();
+  return out;
+}
+
+}  // namespace wick::cli

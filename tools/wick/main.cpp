@@ -1,0 +1,146 @@
+// The `wick` command: train, eval, predict, summary and data fetch.
+// Exit codes: 0 success, 1 runtime error (missing or malformed files),
+// 2 usage error (bad flag or value), 130 training interrupted by Ctrl-C.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <string>
+
+#include "commands.h"
+#include "common.h"
+
+using namespace wick::cli;
+
+namespace {
+
+std::string shell_join(int argc, char** argv) {
+  std::string out = "wick";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:+") ==
+                                   std::string::npos;
+    if (plain) {
+      out += " " + a;
+    } else {
+      std::string q = "'";
+      for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      out += " " + q + "'";
+    }
+  }
+  return out;
+}
+
+int fail(int code, const std::string& msg) {
+  std::fprintf(stderr, "wick: error: %s\n", msg.c_str());
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"wick: train and evaluate regression and classification models from the shell", "wick"};
+  app.set_version_flag("--version", "wick 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  // ---- train ----
+  TrainOptions t;
+  CLI::App* train = app.add_subcommand("train", "Train a model and write a run folder (checkpoints, metrics, report)");
+  train->add_option("--data", t.data, "mnist, fashion-mnist, cifar10, or a PATH.csv")->required();
+  train->add_option("--data-dir", t.data_dir, "Folder holding <dataset>/ (as `wick data fetch` writes it)")->capture_default_str();
+  train->add_option("--target", t.target, "CSV: the column to predict");
+  train->add_option("--binary", t.binary, "Image datasets: one-vs-rest, positive class = this label (use with --model logistic)");
+  train->add_option("--model", t.model, "softmax | logistic | linear | mlp")->capture_default_str();
+  train->add_option("--hidden", t.hidden, "mlp: hidden sizes, e.g. 256,128 (default 256)");
+  train->add_flag("--batchnorm", t.batchnorm, "mlp: BatchNorm1d after each hidden Linear");
+  train->add_option("--dropout", t.dropout, "mlp: dropout probability after each hidden ReLU")->capture_default_str();
+  train->add_option("--epochs", t.epochs, "Passes over the training set")->capture_default_str();
+  train->add_option("--batch-size", t.batch_size, "Examples per step")->capture_default_str();
+  train->add_option("--limit", t.limit, "Train on the first N training examples only (0: all)")->capture_default_str();
+  train->add_option("--optimizer", t.optimizer, "sgd | adam | adamw")->capture_default_str();
+  train->add_option("--lr", t.lr, "Learning rate (peak rate for onecycle)")->capture_default_str();
+  train->add_option("--momentum", t.momentum, "SGD momentum")->capture_default_str();
+  train->add_option("--weight-decay", t.weight_decay, "L2 penalty (adamw: decoupled; default 0, adamw 0.01)");
+  train->add_option("--schedule", t.schedule, "none | cosine | step | onecycle")->capture_default_str();
+  train->add_option("--device", t.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
+  train->add_option("--seed", t.seed, "Seed of initialization, shuffling, dropout and CSV splits")->capture_default_str();
+  train->add_option("--threads", t.threads, "CPU threads (0: all cores)")->capture_default_str();
+  train->add_option("--workers", t.workers, "1: build the next batch on a background thread")->capture_default_str();
+  train->add_option("--test-fraction", t.test_fraction, "CSV: share of rows held out as the test set")->capture_default_str();
+  train->add_option("--out", t.out, "Run folder (default: runs/<data>-<model>[-N])");
+  train->add_flag("--overwrite", t.overwrite, "Reuse a non-empty --out folder");
+
+  // ---- eval ----
+  EvalOptions e;
+  CLI::App* eval = app.add_subcommand("eval", "Loss, accuracy, confusion matrix and per-class scores of a checkpoint");
+  eval->add_option("checkpoint", e.checkpoint, "A .safetensors file written by `wick train`")->required();
+  eval->add_option("--data", e.data, "mnist, fashion-mnist, cifar10 (test split) or a PATH.csv (default: the training dataset)");
+  eval->add_option("--data-dir", e.data_dir, "Folder holding <dataset>/")->capture_default_str();
+  eval->add_option("--device", e.device, "cpu | cuda | auto")->capture_default_str();
+  eval->add_option("--batch-size", e.batch_size, "Examples per forward pass")->capture_default_str();
+  eval->add_option("--threads", e.threads, "CPU threads (0: all cores)")->capture_default_str();
+
+  // ---- predict ----
+  PredictOptions p;
+  CLI::App* predict = app.add_subcommand("predict", "Class and probabilities (or values) for each input row");
+  predict->add_option("checkpoint", p.checkpoint, "A .safetensors file written by `wick train`")->required();
+  predict->add_option("input", p.input, "IDX images (*-idx3-ubyte[.gz]), a .npy array or a .csv")->required();
+  predict->add_option("--out", p.out, "Write the predictions as CSV to this file instead of stdout");
+  predict->add_option("--device", p.device, "cpu | cuda | auto")->capture_default_str();
+  predict->add_option("--batch-size", p.batch_size, "Examples per forward pass")->capture_default_str();
+  predict->add_option("--threads", p.threads, "CPU threads (0: all cores)")->capture_default_str();
+
+  // ---- summary ----
+  SummaryOptions s;
+  CLI::App* summary = app.add_subcommand("summary", "Keras-style table of a model's layers, output shapes and parameters");
+  summary->add_option("checkpoint", s.checkpoint, "A checkpoint (instead of --model/--data)");
+  summary->add_option("--data", s.data, "mnist, fashion-mnist, cifar10 or a PATH.csv")->capture_default_str();
+  summary->add_option("--data-dir", s.data_dir, "Folder holding <dataset>/")->capture_default_str();
+  summary->add_option("--target", s.target, "CSV: the column to predict");
+  summary->add_option("--binary", s.binary, "One-vs-rest on an image dataset");
+  summary->add_option("--model", s.model, "softmax | logistic | linear | mlp")->capture_default_str();
+  summary->add_option("--hidden", s.hidden, "mlp: hidden sizes, e.g. 256,128");
+  summary->add_flag("--batchnorm", s.batchnorm, "mlp: BatchNorm1d after each hidden Linear");
+  summary->add_option("--dropout", s.dropout, "mlp: dropout probability")->capture_default_str();
+
+  // ---- data fetch ----
+  CLI::App* data = app.add_subcommand("data", "Dataset tools");
+  data->require_subcommand(1);
+  std::string fetch_name, fetch_dir = "data";
+  CLI::App* fetch = data->add_subcommand("fetch", "Download a dataset into DIR/<name>, checksum-verified");
+  fetch->add_option("name", fetch_name, "mnist | fashion-mnist | cifar10")->required();
+  fetch->add_option("--dir", fetch_dir, "Parent folder")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& err) {
+    if (err.get_exit_code() == 0) return app.exit(err);  // --help, --version
+    return fail(2, std::string(err.what()) + " (see `wick --help`)");
+  }
+
+  try {
+    if (train->parsed()) {
+      t.command_line = shell_join(argc, argv);
+      return run_train(t);
+    }
+    if (eval->parsed()) return run_eval(e);
+    if (predict->parsed()) return run_predict(p);
+    if (summary->parsed()) return run_summary(s);
+    if (fetch->parsed()) return run_fetch(fetch_name, fetch_dir);
+    return fail(2, "no subcommand; see `wick --help`");
+  } catch (const UsageError& err) {
+    return fail(2, err.what());
+  } catch (const std::bad_alloc&) {
+    return fail(1, "out of memory (try a smaller --batch-size or --limit)");
+  } catch (const std::exception& err) {
+    // wick::Error and anything else: one line, no stack trace.
+    std::string msg = err.what();
+    for (char& c : msg)
+      if (c == '\n') c = ' ';
+    return fail(1, msg);
+  } catch (...) {
+    return fail(1, "unexpected failure");
+  }
+}

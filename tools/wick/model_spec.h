@@ -1,0 +1,52 @@
+#pragma once
+// The model description: everything needed to rebuild a trained model and to
+// feed it, stored as JSON in the checkpoint's safetensors "__metadata__" (key
+// "wick.model"), so `wick eval` and `wick predict` need nothing but the file.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "wick/nn/sequential.h"
+
+namespace wick::cli {
+
+enum class TaskKind { Classification, Binary, Regression };
+const char* task_name(TaskKind t);
+
+struct ModelSpec {
+  std::string kind = "softmax";      // softmax | logistic | linear | mlp
+  TaskKind task = TaskKind::Classification;
+  std::vector<int64_t> input_shape;  // one example, without the batch dim: [1,28,28] or [F]
+  std::vector<int64_t> hidden;       // mlp only
+  bool batchnorm = false;
+  double dropout = 0;
+  int64_t num_outputs = 1;
+  std::vector<std::string> class_names;  // classification and binary (negative, positive)
+  // Input normalization x' = (x - mean[c]) / std[c], per channel (images) or
+  // per feature (CSV); one value broadcasts.
+  std::vector<double> mean, std;
+  // Regression: the model predicts (y - target_mean) / target_std.
+  double target_mean = 0, target_std = 1;
+  // Where the data came from, so eval can read the same columns or labels.
+  std::string dataset;                // mnist | fashion-mnist | cifar10 | csv
+  std::vector<std::string> features;  // CSV feature columns, in order
+  std::string target;                 // CSV target column
+  int64_t binary_positive = -1;       // --binary DIGIT (image datasets), else -1
+
+  int64_t in_features() const;
+  // Flatten, then Linear (softmax/logistic/linear) or the MLP stack
+  // Linear [BatchNorm1d] ReLU [Dropout] per hidden size, then Linear.
+  nn::Sequential build() const;
+  nlohmann::json to_json() const;
+  static ModelSpec from_json(const nlohmann::json& j, const std::string& source);
+};
+
+// Reads the description stored in a checkpoint; a wick::Error naming the
+// file when it is missing (e.g. a plain safetensors file not written by wick).
+ModelSpec read_spec(const std::string& checkpoint);
+// The metadata wick writes next to the weights.
+constexpr const char* kSpecKey = "wick.model";
+
+}  // namespace wick::cli

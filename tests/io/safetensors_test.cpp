@@ -327,6 +327,38 @@ TEST_F(SafetensorsFiles, TruncatedFileIsRejectedByLoad) {
   EXPECT_TRUE(wick::testing::message_has(wick::testing::error_message([&] { load(dir_.string()); }), {"not a regular file"}));
 }
 
+// Every truncation and many random byte corruptions of a valid file: each
+// either parses or throws FormatError (parse_error fails the test on
+// anything else); a crash would end the run.
+TEST(SafetensorsRejects, TruncationsAndRandomCorruptionsFailCleanly) {
+  const std::string good = serialize_safetensors(every_dtype(), {{"k", "v"}});
+  for (size_t cut = 0; cut < good.size(); ++cut) {
+    const std::string bytes = good.substr(0, cut);
+    EXPECT_THROW(parse_safetensors(bytes.data(), bytes.size(), "cut"), FormatError) << cut;
+  }
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return state;
+  };
+  int parsed = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string bytes = good;
+    const int flips = 1 + static_cast<int>(next() % 4);
+    for (int f = 0; f < flips; ++f) {
+      // Mostly the header, where the structure is.
+      const size_t at = next() % 2 ? next() % (bytes.size()) : next() % 400;
+      bytes[at] = static_cast<char>(next() & 0xff);
+    }
+    try {
+      parse_safetensors(bytes.data(), bytes.size(), "fuzz");
+      ++parsed;
+    } catch (const FormatError&) {
+    }
+  }
+  EXPECT_GT(parsed, 0);  // some flips land in tensor data and must still load
+}
+
 // ---- save: refusals and atomicity ----
 
 TEST(SafetensorsSave, RefusesUndefinedTensorsAndTheReservedName) {

@@ -39,7 +39,7 @@ std::string resolve_device(const std::string& spec) {
   try {
     check_device_available(d);
   } catch (const Error& e) {
-    usage_error("--device ", spec, ": ", e.what());
+    usage_error("--device ", spec, ": ", e.what(), " (or pass --device cpu / --device auto)");
   }
   return d.str();
 }

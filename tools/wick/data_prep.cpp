@@ -142,11 +142,11 @@ PreparedData prepare_training_data(const DataRequest& req) {
     return out;
   }
 
-  // CSV: the model decides the task (linear: regression; softmax, logistic:
-  // classification; mlp: what the data looks like).
-  data::Task task = req.model == "linear"                             ? data::Task::Regression
-                    : (req.model == "softmax" || req.model == "logistic") ? data::Task::Classification
-                                                                      : data::Task::Auto;
+  // CSV: linear is regression; the others take what the target column looks
+  // like (data::Task::Auto: labels or few distinct integers -> classes).
+  // softmax/logistic use Auto too, so that a real-valued target is reported
+  // as a regression target instead of becoming one class per distinct value.
+  data::Task task = req.model == "linear" ? data::Task::Regression : data::Task::Auto;
   data::CSV csv(req.data, {.target = req.target, .task = task});
   WICK_CHECK(csv.size() >= 5, req.data, ": only ", csv.size(), " rows; need at least 5 to hold out a test set");
   std::vector<data::Subset> parts = data::random_split(csv, {1.0 - req.test_fraction, req.test_fraction}, req.seed);

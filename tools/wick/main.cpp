@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "wick 0.1.0");
   app.require_subcommand(1);
   app.fallthrough(false);
+  // A flag given twice takes the last value, as most command lines do.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
   // ---- train ----
   TrainOptions t;
@@ -117,6 +119,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
     if (err.get_exit_code() == 0) return app.exit(err);  // --help, --version
+    const std::string first = argc > 1 ? argv[1] : "";
+    if (!first.empty() && first[0] != '-' && first != "train" && first != "eval" && first != "predict" &&
+        first != "summary" && first != "data")
+      return fail(2, std::string("unknown subcommand '") + argv[1] + "'; choose train, eval, predict, summary or data");
     return fail(2, std::string(err.what()) + " (see `wick --help`)");
   }
 

@@ -77,7 +77,7 @@ std::string line_chart(const std::string& title, const std::vector<std::pair<std
   if (hi - lo < 1e-12) hi = lo + 1;
   const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"};
   std::ostringstream os;
-  os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << w << "' height='" << h << "' class='chart'>"
+  os << "<svg width='" << w << "' height='" << h << "' class='chart'>"
      << "<text x='" << left << "' y='18' class='ct'>" << escape(title) << "</text>"
      << "<rect x='" << left << "' y='" << top << "' width='" << w - left - right << "' height='" << h - top - bottom
      << "' fill='none' stroke='#999'/>";
@@ -114,7 +114,7 @@ std::string heat_map(const std::vector<std::vector<int64_t>>& cm, const std::vec
     for (int64_t v : row) peak = std::max(peak, v);
   std::ostringstream os;
   int size_w = left + cell * static_cast<int>(k) + 10, size_h = top + cell * static_cast<int>(k) + 30;
-  os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << size_w << "' height='" << size_h << "' class='chart'>"
+  os << "<svg width='" << size_w << "' height='" << size_h << "' class='chart'>"
      << "<text x='" << left << "' y='14' class='ct'>predicted &#8594;</text>"
      << "<text x='4' y='" << top - 6 << "' class='ct'>true &#8595;</text>";
   for (size_t i = 0; i < k; ++i) {

@@ -1,0 +1,157 @@
+// Bad flags exit 2, bad files exit 1; either way one line on stderr that
+// names the flag or file, and no run folder that looks complete.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "cli_fixtures.h"
+
+namespace wick::clitest {
+namespace {
+
+namespace fs = std::filesystem;
+
+void expect_one_line_error(const Result& r, int rc, const std::string& mention) {
+  EXPECT_EQ(r.rc, rc) << r.out << r.err;
+  std::vector<std::string> l = lines(r.err);
+  ASSERT_EQ(l.size(), 1u) << "stderr:\n" << r.err;
+  EXPECT_EQ(l[0].rfind("wick: error: ", 0), 0u) << l[0];
+  EXPECT_NE(l[0].find(mention), std::string::npos) << "'" << mention << "' not in: " << l[0];
+}
+
+std::vector<std::string> train_args(std::vector<std::string> extra, const std::string& out) {
+  std::vector<std::string> a = {"train", "--data", "mnist", "--data-dir", data_root(), "--epochs", "1", "--threads", "1",
+                                "--out", out};
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
+TEST(CliErrors, UsageErrorsExit2BeforeAnythingIsWritten) {
+  struct Case {
+    std::vector<std::string> extra;
+    std::string mention;
+  };
+  const std::vector<Case> cases = {
+      {{"--model", "resnet"}, "--model resnet"},
+      {{"--batch-size", "0"}, "--batch-size 0"},
+      {{"--lr", "-0.1"}, "--lr -0.1"},
+      {{"--lr", "0"}, "--lr 0"},
+      {{"--epochs", "0"}, "--epochs 0"},
+      {{"--optimizer", "lbfgs"}, "--optimizer lbfgs"},
+      {{"--schedule", "warm"}, "--schedule warm"},
+      {{"--device", "cuda"}, "CUDA"},
+      {{"--device", "tpu"}, "--device tpu"},
+      {{"--momentum", "1.5"}, "--momentum"},
+      {{"--dropout", "0.2"}, "--model mlp"},
+      {{"--model", "mlp", "--hidden", "256,x"}, "--hidden"},
+      {{"--model", "mlp", "--dropout", "1"}, "--dropout 1"},
+      {{"--model", "logistic"}, "--binary"},
+      {{"--model", "linear"}, "regression"},
+      {{"--binary", "12", "--model", "logistic"}, "--binary 12"},
+      {{"--frobnicate"}, "--frobnicate"},
+      {{"--epochs", "many"}, "--epochs"},
+      {{"--target", "y"}, "--target"},
+      {{"--threads", "-1"}, "--threads"},
+  };
+  std::string root = temp_dir("usage");
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(cases[i].mention);
+    std::string out = root + "/run" + std::to_string(i);
+    expect_one_line_error(run_wick(train_args(cases[i].extra, out)), 2, cases[i].mention);
+    EXPECT_FALSE(fs::exists(out));
+  }
+  expect_one_line_error(run_wick({"train", "--data", "imagenet"}), 2, "--data imagenet");
+  expect_one_line_error(run_wick({"train", "--model", "mlp"}), 2, "--data");
+  expect_one_line_error(run_wick({"train", "--data", "x.csv"}), 2, "--target");
+  expect_one_line_error(run_wick({"nonsense"}), 2, "nonsense");
+  expect_one_line_error(run_wick({}), 2, "subcommand");
+  expect_one_line_error(run_wick({"eval"}), 2, "checkpoint");
+  expect_one_line_error(run_wick({"predict", "only-one-arg"}), 2, "input");
+  expect_one_line_error(run_wick({"summary", "--model", "cnn"}), 2, "--model cnn");
+}
+
+TEST(CliErrors, NonEmptyOutNeedsOverwrite) {
+  std::string out = temp_dir("occupied");
+  write_text(out + "/notes.txt", "mine");
+  expect_one_line_error(run_wick(train_args({}, out)), 2, "--overwrite");
+  EXPECT_EQ(read_text(out + "/notes.txt"), "mine");
+  Result r = run_wick(train_args({"--overwrite", "--limit", "200"}, out));
+  EXPECT_EQ(r.rc, 0) << r.err;
+}
+
+TEST(CliErrors, RuntimeErrorsExit1AndNameTheFile) {
+  std::string root = temp_dir("runtime");
+  // Missing data folder.
+  expect_one_line_error(run_wick({"train", "--data", "mnist", "--data-dir", root + "/nowhere", "--out", root + "/r1"}), 1,
+                        root + "/nowhere");
+  EXPECT_FALSE(fs::exists(root + "/r1"));
+  // A truncated IDX file.
+  std::string bad = root + "/bad";
+  write_synthetic_mnist(bad + "/mnist", 100, 50, 1);
+  std::string img = read_text(bad + "/mnist/train-images-idx3-ubyte");
+  write_text(bad + "/mnist/train-images-idx3-ubyte", img.substr(0, img.size() - 100));
+  expect_one_line_error(run_wick({"train", "--data", "mnist", "--data-dir", bad, "--out", root + "/r2"}), 1,
+                        "train-images-idx3-ubyte");
+  EXPECT_FALSE(fs::exists(root + "/r2"));
+  // Image and label counts disagree.
+  std::string lab = read_text(bad + "/mnist/t10k-labels-idx1-ubyte");
+  write_synthetic_mnist(bad + "/mnist", 100, 50, 1);
+  const char hdr[8] = {0, 0, 8, 1, 0, 0, 0, 10};  // 10 labels for 50 images
+  write_text(bad + "/mnist/t10k-labels-idx1-ubyte", std::string(hdr, 8) + lab.substr(8, 10));
+  expect_one_line_error(run_wick({"train", "--data", "mnist", "--data-dir", bad, "--out", root + "/r3"}), 1, "t10k");
+  EXPECT_FALSE(fs::exists(root + "/r3"));
+  // CSV: ragged row, non-numeric cell, unknown target column.
+  write_text(root + "/ragged.csv", "a,b,y\n1,2,3\n4,5\n6,7,8\n1,1,1\n2,2,2\n3,3,3\n");
+  expect_one_line_error(run_wick({"train", "--data", root + "/ragged.csv", "--target", "y", "--model", "linear", "--out",
+                                  root + "/r4"}),
+                        1, "ragged.csv");
+  write_text(root + "/text.csv", "a,b,y\n1,2,3\n4,five,6\n6,7,8\n1,1,1\n2,2,2\n3,3,3\n");
+  Result t = run_wick({"train", "--data", root + "/text.csv", "--target", "y", "--model", "linear", "--out", root + "/r5"});
+  expect_one_line_error(t, 1, "text.csv");
+  EXPECT_NE(t.err.find("five"), std::string::npos) << t.err;
+  write_regression_csv(root + "/ok.csv", 50, 1);
+  expect_one_line_error(run_wick({"train", "--data", root + "/ok.csv", "--target", "price", "--model", "linear", "--out",
+                                  root + "/r6"}),
+                        1, "price");
+  expect_one_line_error(run_wick({"train", "--data", root + "/missing.csv", "--target", "y", "--model", "linear"}), 1,
+                        "missing.csv");
+  for (const char* r : {"r4", "r5", "r6"}) EXPECT_FALSE(fs::exists(root + "/" + r)) << r;
+  // A CSV regression target with a classification model is a usage error.
+  expect_one_line_error(run_wick({"train", "--data", root + "/ok.csv", "--target", "y", "--model", "softmax", "--out",
+                                  root + "/r7"}),
+                        2, "--model softmax");
+}
+
+TEST(CliErrors, EvalAndPredictBadFiles) {
+  std::string root = temp_dir("badckpt");
+  expect_one_line_error(run_wick({"eval", root + "/none.safetensors"}), 1, "none.safetensors");
+  write_text(root + "/junk.safetensors", "this is not a safetensors file at all");
+  expect_one_line_error(run_wick({"eval", root + "/junk.safetensors"}), 1, "junk.safetensors");
+  // A valid safetensors file without wick's model description.
+  write_text(root + "/plain.safetensors", std::string("\x02\x00\x00\x00\x00\x00\x00\x00{}", 10));
+  expect_one_line_error(run_wick({"predict", root + "/plain.safetensors", root + "/x.csv"}), 1, "wick train");
+  const std::string ckpt = softmax_run() + "/best.safetensors";
+  expect_one_line_error(run_wick({"predict", ckpt, root + "/nothing.npy"}), 1, "nothing.npy");
+  write_text(root + "/wrong.csv", "a,b\n1,2\n");
+  expect_one_line_error(run_wick({"predict", ckpt, root + "/wrong.csv"}), 1, "wrong.csv");
+  expect_one_line_error(run_wick({"predict", ckpt, data_root() + "/mnist/t10k-labels-idx1-ubyte"}), 1, "labels");
+  expect_one_line_error(run_wick({"eval", ckpt, "--data", root + "/wrong.csv"}), 1, "--data");
+  expect_one_line_error(run_wick({"eval", ckpt, "--data", "mnist", "--data-dir", root + "/void"}), 1, "void");
+}
+
+TEST(CliHelp, EverySubcommandHasHelp) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"train", "--help"}, {"eval", "--help"}, {"predict", "--help"}, {"summary", "--help"},
+           {"data", "--help"}, {"data", "fetch", "--help"}}) {
+    Result r = run_wick(args);
+    EXPECT_EQ(r.rc, 0) << args[0];
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << r.out;
+    EXPECT_EQ(r.err, "");
+  }
+  Result v = run_wick({"--version"});
+  EXPECT_EQ(v.rc, 0);
+  EXPECT_NE(v.out.find("wick 0.1.0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wick::clitest

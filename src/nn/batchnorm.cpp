@@ -1,12 +1,13 @@
 // Batch normalization: the fused functional::batch_norm (forward: one pass
-// for the mean, one for the variance, one to normalize; backward: one pass
-// for dgamma/dbeta, one for dx) and the BatchNorm1d layer.
+// for mean and variance, one to normalize; backward: one pass for
+// dgamma/dbeta, one for dx) and the BatchNorm1d layer.
 //
 // The input is seen as [N, C, L] (L = product of dims after 1, 1 for [N, C]).
 // Statistics accumulate in double whatever the dtype, so a float32 batch of
 // many samples keeps its variance accurate.
 #include "wick/nn/batchnorm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -30,25 +31,45 @@ struct Geometry {
   int64_t count() const { return n * l; }  // values per channel
 };
 
-// Per-channel sums over n and l of f(x, channel) (L == 1 walks rows, so the
-// inner loop runs over contiguous channels and vectorizes).
-template <typename T, typename F>
-void channel_sums(const T* x, const Geometry& g, double* out, F f) {
-  std::fill(out, out + g.c, 0.0);
+// Per-channel mean and biased variance in one pass: sums of d = x - K and
+// d^2 in double, with K the channel's first value. The shift keeps
+// E[d^2] - E[d]^2 from cancelling when |mean| >> std (K is within a few
+// standard deviations of the mean). L == 1 walks rows, so the inner loop
+// runs over contiguous channels and vectorizes.
+template <typename T>
+void channel_moments(const T* x, const Geometry& g, std::vector<double>& mean, std::vector<double>& var) {
+  std::vector<double> k(g.c), s1(g.c, 0.0), s2(g.c, 0.0);
+  for (int64_t ch = 0; ch < g.c; ++ch) k[ch] = static_cast<double>(x[ch * g.l]);
   if (g.l == 1) {
     for (int64_t i = 0; i < g.n; ++i) {
       const T* row = x + i * g.c;
-      for (int64_t ch = 0; ch < g.c; ++ch) out[ch] += f(static_cast<double>(row[ch]), ch);
+      for (int64_t ch = 0; ch < g.c; ++ch) {
+        const double d = static_cast<double>(row[ch]) - k[ch];
+        s1[ch] += d;
+        s2[ch] += d * d;
+      }
     }
-    return;
+  } else {
+    for (int64_t i = 0; i < g.n; ++i)
+      for (int64_t ch = 0; ch < g.c; ++ch) {
+        const T* p = x + (i * g.c + ch) * g.l;
+        const double kc = k[ch];
+        double a = 0, b = 0;
+        for (int64_t j = 0; j < g.l; ++j) {
+          const double d = static_cast<double>(p[j]) - kc;
+          a += d;
+          b += d * d;
+        }
+        s1[ch] += a;
+        s2[ch] += b;
+      }
   }
-  for (int64_t i = 0; i < g.n; ++i)
-    for (int64_t ch = 0; ch < g.c; ++ch) {
-      const T* p = x + (i * g.c + ch) * g.l;
-      double s = 0;
-      for (int64_t k = 0; k < g.l; ++k) s += f(static_cast<double>(p[k]), ch);
-      out[ch] += s;
-    }
+  const double inv_m = 1.0 / static_cast<double>(g.count());
+  for (int64_t ch = 0; ch < g.c; ++ch) {
+    const double m = s1[ch] * inv_m;
+    mean[ch] = k[ch] + m;
+    var[ch] = std::max(0.0, s2[ch] * inv_m - m * m);
+  }
 }
 
 // out = x * a[c] + b[c]
@@ -197,17 +218,7 @@ Tensor batch_norm_cpu(const Tensor& input, const Tensor& running_mean, const Ten
   const int64_t c = g.c;
   std::vector<double> mean(c), var(c), invstd(c);
   if (training) {
-    const T* xp = x.data_ptr<T>();
-    const double inv_m = 1.0 / static_cast<double>(g.count());
-    channel_sums<T>(xp, g, mean.data(), [](double v, int64_t) { return v; });
-    for (auto& m : mean) m *= inv_m;
-    // Two passes (not E[x^2] - E[x]^2), so large offsets do not cancel.
-    const double* mp = mean.data();
-    channel_sums<T>(xp, g, var.data(), [mp](double v, int64_t ch) {
-      double d = v - mp[ch];
-      return d * d;
-    });
-    for (auto& v : var) v *= inv_m;
+    channel_moments<T>(x.data_ptr<T>(), g, mean, var);
     for (int64_t ch = 0; ch < c; ++ch) invstd[ch] = 1.0 / std::sqrt(var[ch] + eps);
     NoGradGuard no_grad;
     if (running_mean.defined()) {

@@ -138,6 +138,18 @@ TEST(LayersBatchNorm, FusedMatchesComposedFormula) {
   EXPECT_TRUE(close_to(rv, wick::var(x, {0, 2}, true, false) * 0.1 + 0.9, 1e-5, 1e-6));
 }
 
+TEST(LayersBatchNorm, LargeOffsetKeepsVarianceAccurate) {
+  // mean 1e4, std 0.5: a naive E[x^2] - E[x]^2 loses the variance entirely in float32.
+  manual_seed(10);
+  Tensor x = randn({256, 4}) * 0.5 + 1e4;
+  Tensor rv = ones({4}), rm = zeros({4});
+  Tensor y = F::batch_norm(x, rm, rv, Tensor(), Tensor(), true, 1.0, 0.0);
+  Tensor x64 = x.to(kFloat64);
+  EXPECT_TRUE(close_to(rv, wick::var(x64, {0}, true, false), 1e-5, 0));
+  EXPECT_TRUE(close_to(rm, x64.mean(0), 1e-7, 0));
+  EXPECT_TRUE(close_to(y, (x64 - x64.mean(Shape{0}, true)) / sqrt(wick::var(x64, {0}, false, true)), 1e-3, 1e-3));
+}
+
 TEST(LayersBatchNorm, TrainAndEvalDiffer) {
   manual_seed(9);
   nn::BatchNorm1d bn(4);

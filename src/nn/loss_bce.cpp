@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "autograd/node.h"
+#include "backend/cpu/fast_math.h"
 #include "core/core.h"
 #include "nn/loss_common.h"
 #include "wick/autograd.h"
@@ -140,7 +141,7 @@ void bce_logits_backward(const LogitsArgs& a, const Tensor& grad, double scale, 
     T gv = static_cast<T>((scalar ? g[0] : g[i]) * scale);
     if (w) gv *= w[i];
     if (pi) {
-      T s = T(1) / (T(1) + std::exp(-x[i]));
+      T s = backend::cpu::fast_sigmoid(x[i]);
       pi[i] = pw ? gv * ((pw[i] * y[i] + T(1) - y[i]) * s - pw[i] * y[i]) : gv * (s - y[i]);
     }
     if (pt) pt[i] = pw ? gv * (-x[i] + (pw[i] - T(1)) * softplus_neg(x[i])) : gv * -x[i];

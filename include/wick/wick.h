@@ -1,15 +1,21 @@
 #pragma once
-// Everything in one include.
+// Everything in one include, as <torch/torch.h>.
 #include "wick/autograd.h"
 #include "wick/creation.h"
+#include "wick/data/data.h"
 #include "wick/device.h"
 #include "wick/dtype.h"
 #include "wick/elementwise.h"
 #include "wick/error.h"
 #include "wick/indexing.h"
+#include "wick/io/safetensors.h"
 #include "wick/linalg.h"
 #include "wick/memory.h"
+#include "wick/metrics.h"
+#include "wick/nn.h"
 #include "wick/npy.h"
+#include "wick/optim/optim.h"
 #include "wick/random.h"
 #include "wick/reduction.h"
 #include "wick/tensor.h"
+#include "wick/tensor_dict.h"

@@ -26,13 +26,22 @@ void dropout_kernel(const T* x, T* out, T* noise, int64_t n, double p) {
   const GeneratorState s = wick::detail::reserve_random(blocks);
   const uint64_t threshold = static_cast<uint64_t>(std::ceil(p * 4294967296.0));
   const T scale = static_cast<T>(1.0 / (1.0 - p));
+  const int64_t full = n / 4;
   uint32_t w[4];
-  for (uint64_t b = 0; b < blocks; ++b) {
-    backend::philox4x32(s.seed, s.offset + b, w);
-    const int64_t base = static_cast<int64_t>(b) * 4;
-    const int64_t end = std::min<int64_t>(base + 4, n);
-    for (int64_t i = base; i < end; ++i) {
-      const T k = static_cast<uint64_t>(w[i - base]) >= threshold ? scale : T(0);
+  // Full blocks with a fixed-size body (unrolled; w stays in registers).
+  for (int64_t b = 0; b < full; ++b) {
+    backend::philox4x32(s.seed, s.offset + static_cast<uint64_t>(b), w);
+    const int64_t i = b * 4;
+    for (int j = 0; j < 4; ++j) {
+      const T k = w[j] >= threshold ? scale : T(0);
+      noise[i + j] = k;
+      out[i + j] = x[i + j] * k;
+    }
+  }
+  if (full * 4 < n) {
+    backend::philox4x32(s.seed, s.offset + static_cast<uint64_t>(full), w);
+    for (int64_t i = full * 4; i < n; ++i) {
+      const T k = w[i - full * 4] >= threshold ? scale : T(0);
       noise[i] = k;
       out[i] = x[i] * k;
     }

@@ -1,5 +1,6 @@
 #include "wick/optim/adam.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/core.h"
@@ -16,31 +17,43 @@ struct AdamScalars {
   double b1, b2, eps, wd, decay, step_size, bc2_sqrt;
 };
 
-// One pass over a parameter: decay (AdamW) or L2 term (Adam), both moments,
-// the AMSGrad max, and the parameter update.
+// One pass over a parameter, in blocks that stay in L1: decay (AdamW) or L2
+// term (Adam), both moments and the AMSGrad max; then the block's square
+// roots (vectorized, see sqrt_inplace); then the parameter update.
 template <typename T, bool kDecoupled, bool kWd, bool kAms>
 void adam_loop(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax,
                int64_t n, const AdamScalars& s) {
   const T b1 = T(s.b1), b2 = T(s.b2), one_b1 = T(1 - s.b1), one_b2 = T(1 - s.b2), eps = T(s.eps), wd = T(s.wd),
           decay = T(s.decay), step_size = T(s.step_size), bc2_sqrt = T(s.bc2_sqrt);
-  for (int64_t j = 0; j < n; ++j) {
-    T pj = p[j];
-    T gj = g[j];
-    if constexpr (kDecoupled && kWd) pj = pj * decay;
-    if constexpr (!kDecoupled && kWd) gj = gj + wd * pj;
-    const T mj = m[j] * b1 + one_b1 * gj;
-    const T vj = v[j] * b2 + one_b2 * (gj * gj);
-    m[j] = mj;
-    v[j] = vj;
-    T denom;
-    if constexpr (kAms) {
-      const T mx = detail::nan_max(vmax[j], vj);
-      vmax[j] = mx;
-      denom = std::sqrt(mx) / bc2_sqrt + eps;
-    } else {
-      denom = std::sqrt(vj) / bc2_sqrt + eps;
+  alignas(64) T root[detail::kRootBlock];
+  for (int64_t j0 = 0; j0 < n; j0 += detail::kRootBlock) {
+    const int64_t len = std::min(detail::kRootBlock, n - j0);
+    T* __restrict pb = p + j0;
+    const T* __restrict gb = g + j0;
+    T* __restrict mb = m + j0;
+    T* __restrict vb = v + j0;
+    for (int64_t j = 0; j < len; ++j) {
+      T pj = pb[j];
+      T gj = gb[j];
+      if constexpr (kDecoupled && kWd) {
+        pj = pj * decay;
+        pb[j] = pj;
+      }
+      if constexpr (!kDecoupled && kWd) gj = gj + wd * pj;
+      const T mj = mb[j] * b1 + one_b1 * gj;
+      const T vj = vb[j] * b2 + one_b2 * (gj * gj);
+      mb[j] = mj;
+      vb[j] = vj;
+      if constexpr (kAms) {
+        const T mx = detail::nan_max(vmax[j0 + j], vj);
+        vmax[j0 + j] = mx;
+        root[j] = mx;
+      } else {
+        root[j] = vj;
+      }
     }
-    p[j] = pj - step_size * (mj / denom);
+    detail::sqrt_inplace(root, len);
+    for (int64_t j = 0; j < len; ++j) pb[j] = pb[j] - step_size * (mb[j] / (root[j] / bc2_sqrt + eps));
   }
 }
 

@@ -1,5 +1,6 @@
 #include "wick/optim/rmsprop.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/core.h"
@@ -11,31 +12,42 @@ namespace {
 
 enum : size_t { kSquareAvg = 0, kMomentumBuffer = 1, kGradAvg = 2 };
 
-// One pass: L2 term, running mean square (and mean, when centered), the
-// normalized step, momentum, and the parameter update.
+// One pass, in blocks that stay in L1: L2 term and running mean square (and
+// mean, when centered); then the block's square roots (vectorized, see
+// sqrt_inplace); then the normalized step, momentum and parameter update.
 template <typename T, bool kWd, bool kCentered, bool kMom>
 void rmsprop_loop(T* __restrict p, const T* __restrict g, T* __restrict sq, T* __restrict ga, T* __restrict buf,
                   int64_t n, double lr_, double alpha_, double eps_, double wd_, double mom_) {
   const T lr = T(lr_), alpha = T(alpha_), one_alpha = T(1 - alpha_), eps = T(eps_), wd = T(wd_), mom = T(mom_);
-  for (int64_t j = 0; j < n; ++j) {
-    T gj = g[j];
-    if constexpr (kWd) gj = gj + wd * p[j];
-    const T s = sq[j] * alpha + one_alpha * (gj * gj);
-    sq[j] = s;
-    T avg;
-    if constexpr (kCentered) {
-      const T a = ga[j] * alpha + one_alpha * gj;
-      ga[j] = a;
-      avg = std::sqrt(s - a * a) + eps;
-    } else {
-      avg = std::sqrt(s) + eps;
+  alignas(64) T root[detail::kRootBlock];
+  alignas(64) T grad[detail::kRootBlock];
+  for (int64_t j0 = 0; j0 < n; j0 += detail::kRootBlock) {
+    const int64_t len = std::min(detail::kRootBlock, n - j0);
+    T* __restrict pb = p + j0;
+    for (int64_t j = 0; j < len; ++j) {
+      T gj = g[j0 + j];
+      if constexpr (kWd) gj = gj + wd * pb[j];
+      grad[j] = gj;
+      const T s = sq[j0 + j] * alpha + one_alpha * (gj * gj);
+      sq[j0 + j] = s;
+      if constexpr (kCentered) {
+        const T a = ga[j0 + j] * alpha + one_alpha * gj;
+        ga[j0 + j] = a;
+        root[j] = s - a * a;
+      } else {
+        root[j] = s;
+      }
     }
-    if constexpr (kMom) {
-      const T b = buf[j] * mom + gj / avg;
-      buf[j] = b;
-      p[j] = p[j] - lr * b;
-    } else {
-      p[j] = p[j] - lr * (gj / avg);
+    detail::sqrt_inplace(root, len);
+    for (int64_t j = 0; j < len; ++j) {
+      const T avg = root[j] + eps;
+      if constexpr (kMom) {
+        const T b = buf[j0 + j] * mom + grad[j] / avg;
+        buf[j0 + j] = b;
+        pb[j] = pb[j] - lr * b;
+      } else {
+        pb[j] = pb[j] - lr * (grad[j] / avg);
+      }
     }
   }
 }

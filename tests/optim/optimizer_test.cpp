@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <memory>
 
 #include "core/expect_error.h"
 #include "wick/autograd.h"
 #include "wick/creation.h"
+#include "wick/io/safetensors.h"
 #include "wick/nn/linear.h"
 #include "wick/optim/optim.h"
 #include "wick/random.h"
@@ -89,8 +91,11 @@ TEST(Optimizer, StateDictRoundTripContinuesBitIdentically) {
       set_grads(first, s);
       b->step();
     }
-    TensorDict saved;
-    for (auto& [k, t] : b->state_dict()) saved.insert(k, t.clone());  // a snapshot, as a file would be
+    // Through a safetensors checkpoint, as a resumed run would read it.
+    const std::string path = ::testing::TempDir() + "wick_optim_" + n.name + ".safetensors";
+    save(b->state_dict(), path);
+    TensorDict saved = load(path);
+    std::remove(path.c_str());
     std::vector<Tensor> resumed = clone_params(first);
     std::unique_ptr<optim::Optimizer> c;
     if (std::string(n.name).rfind("sgd", 0) == 0) c = std::make_unique<optim::SGD>(resumed, optim::SGDOptions{.lr = 5});

@@ -8,6 +8,7 @@
 // g * ((1-ls) w[t] (softmax - onehot) + ls/C (W softmax - w)) straight into the
 // gradient, recomputing softmax from the saved logits and log-sum-exp.
 // Inputs with spatial dims [N, C, d...] are moved to [N*d..., C] first.
+// Large batches split their rows over threads; a step's [128, 10] does not.
 //
 // Every other case (probability targets, other devices) composes
 // log_softmax + nll_loss exactly as PyTorch 1.13's cross_entropy does; that
@@ -20,6 +21,7 @@
 
 #include "autograd/node.h"
 #include "backend/cpu/fast_math.h"
+#include "backend/cpu/loops.h"
 #include "core/core.h"
 #include "nn/loss_common.h"
 #include "wick/autograd.h"
@@ -102,12 +104,32 @@ struct CeArgs {
   double smoothing;
 };
 
-// Writes per-row losses into `rows` (or their reduction into out[0]) and the
-// per-row log-sum-exp into `lse`; returns the sum of w[target] over rows that
-// are not ignored (the mean's divisor).
+// Big batches split their rows over threads (rows are independent); small
+// ones stay on the calling thread, where a training step's [128, 10] belongs.
+int64_t ce_row_grain(int64_t classes) { return std::max<int64_t>(1, backend::cpu::kGrainExpensive / classes); }
+
+// Checks every target (sequentially: an exception must not leave an OpenMP
+// region) and returns the sum of w[target] over rows not ignored: the mean's
+// divisor, 0 when every row is ignored.
 template <typename T>
-double ce_forward(const CeArgs& a, Reduction r, T* out, T* lse) {
+double ce_check_targets(const CeArgs& a) {
   const int64_t m = a.x.size(0), c = a.x.size(1);
+  const int64_t* tg = a.target.data_ptr<int64_t>();
+  const T* w = a.weight.defined() ? a.weight.data_ptr<T>() : nullptr;
+  double denom = 0;
+  for (int64_t i = 0; i < m; ++i) {
+    const int64_t t = tg[i];
+    if (t == a.ignore_index) continue;
+    if (t < 0 || t >= c) [[unlikely]] bad_target("cross_entropy", t, c, a.ignore_index);
+    denom += w ? static_cast<double>(w[t]) : 1.0;
+  }
+  return denom;
+}
+
+// Per-row losses into `rows` and per-row log-sum-exp into `lse`.
+template <typename T, typename R>
+void ce_forward_rows(const CeArgs& a, R* rows, T* lse) {
+  const int64_t c = a.x.size(1);
   const T* x = a.x.data_ptr<T>();
   const int64_t* tg = a.target.data_ptr<int64_t>();
   const T* w = a.weight.defined() ? a.weight.data_ptr<T>() : nullptr;
@@ -117,46 +139,60 @@ double ce_forward(const CeArgs& a, Reduction r, T* out, T* lse) {
     if (w) for (int64_t j = 0; j < c; ++j) w_total += w[j];
     else w_total = static_cast<double>(c);
   }
-  double acc = 0, denom = 0;
-  for (int64_t i = 0; i < m; ++i) {
-    const T* row = x + i * c;
-    const int64_t t = tg[i];
-    if (t == a.ignore_index) {
-      lse[i] = 0;
-      if (r.kind == Reduction::None) out[i] = 0;
-      continue;
+  backend::cpu::parallel_for(a.x.size(0), ce_row_grain(c), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const T* row = x + i * c;
+      const int64_t t = tg[i];
+      if (t == a.ignore_index) {
+        lse[i] = 0;
+        rows[i] = 0;
+        continue;
+      }
+      T mx = row[0];
+      for (int64_t j = 1; j < c; ++j) mx = std::max(mx, row[j]);
+      // A row of -inf (or NaN) logits: let the NaN propagate as PyTorch does.
+      if (std::isinf(mx) && mx < 0) mx = 0;
+      // float32 uses the backend's vectorizable exp (1-2 ulp); float64 libm.
+      T s = 0;
+      for (int64_t j = 0; j < c; ++j) s += backend::cpu::fast_exp(row[j] - mx);
+      const double l = static_cast<double>(mx) + std::log(static_cast<double>(s));
+      lse[i] = static_cast<T>(l);
+      double loss = -(static_cast<double>(row[t]) - l) * (w ? static_cast<double>(w[t]) : 1.0);
+      if (ls > 0) {
+        // smooth = -sum_j w_j (x_j - lse) = W lse - sum_j w_j x_j
+        double wx = 0;
+        if (w) for (int64_t j = 0; j < c; ++j) wx += static_cast<double>(w[j]) * row[j];
+        else for (int64_t j = 0; j < c; ++j) wx += row[j];
+        loss = (1 - ls) * loss + ls / static_cast<double>(c) * (w_total * l - wx);
+      }
+      rows[i] = static_cast<R>(loss);
     }
-    if (t < 0 || t >= c) [[unlikely]] bad_target("cross_entropy", t, c, a.ignore_index);
-    T mx = row[0];
-    for (int64_t j = 1; j < c; ++j) mx = std::max(mx, row[j]);
-    // A row of -inf (or NaN) logits: let the NaN propagate as PyTorch does.
-    if (std::isinf(mx) && mx < 0) mx = 0;
-    // float32 uses the backend's vectorizable exp (1-2 ulp); float64 libm.
-    T s = 0;
-    for (int64_t j = 0; j < c; ++j) s += backend::cpu::fast_exp(row[j] - mx);
-    const double l = static_cast<double>(mx) + std::log(static_cast<double>(s));
-    lse[i] = static_cast<T>(l);
-    const double wt = w ? static_cast<double>(w[t]) : 1.0;
-    double loss = -(static_cast<double>(row[t]) - l) * wt;
-    if (ls > 0) {
-      // smooth = -sum_j w_j (x_j - lse) = W lse - sum_j w_j x_j
-      double wx = 0;
-      if (w) for (int64_t j = 0; j < c; ++j) wx += static_cast<double>(w[j]) * row[j];
-      else for (int64_t j = 0; j < c; ++j) wx += row[j];
-      loss = (1 - ls) * loss + ls / static_cast<double>(c) * (w_total * l - wx);
-    }
-    denom += wt;
-    if (r.kind == Reduction::None) out[i] = static_cast<T>(loss);
-    else acc += loss;
+  });
+}
+
+// The loss (per row for none, else reduced into out[0]); returns the divisor.
+template <typename T>
+double ce_forward(const CeArgs& a, Reduction r, T* out, T* lse) {
+  const double denom = ce_check_targets<T>(a);
+  if (r.kind == Reduction::None) {
+    ce_forward_rows<T, T>(a, out, lse);
+    return denom;
   }
-  if (r.kind == Reduction::Sum) out[0] = static_cast<T>(acc);
-  if (r.kind == Reduction::Mean) out[0] = static_cast<T>(acc / denom);  // 0/0 = NaN when all ignored, as PyTorch
+  // Rows are summed in order on one thread, so the result does not depend on
+  // the thread count.
+  const int64_t m = a.x.size(0);
+  Tensor rows = core::make_tensor({m}, kFloat64, a.x.device());
+  double* rp = rows.data_ptr<double>();
+  ce_forward_rows<T, double>(a, rp, lse);
+  double acc = 0;
+  for (int64_t i = 0; i < m; ++i) acc += rp[i];
+  out[0] = static_cast<T>(r.kind == Reduction::Sum ? acc : acc / denom);  // 0/0 = NaN when all ignored, as PyTorch
   return denom;
 }
 
 template <typename T>
 void ce_backward(const CeArgs& a, const T* lse, const Tensor& grad, double scale, Tensor& gx) {
-  const int64_t m = a.x.size(0), c = a.x.size(1);
+  const int64_t c = a.x.size(1);
   const T* x = a.x.data_ptr<T>();
   const int64_t* tg = a.target.data_ptr<int64_t>();
   const T* w = a.weight.defined() ? a.weight.data_ptr<T>() : nullptr;
@@ -169,28 +205,30 @@ void ce_backward(const CeArgs& a, const T* lse, const Tensor& grad, double scale
     if (w) for (int64_t j = 0; j < c; ++j) w_total += w[j];
     else w_total = static_cast<T>(c);
   }
-  for (int64_t i = 0; i < m; ++i) {
-    T* o = out + i * c;
-    const int64_t t = tg[i];
-    if (t == a.ignore_index) {
-      std::fill(o, o + c, T(0));
-      continue;
-    }
-    const T* row = x + i * c;
-    const T gi = static_cast<T>((per_row ? g[i] : g[0]) * scale);
-    const T pick = gi * (1 - ls) * (w ? w[t] : T(1));
-    const T l = lse[i];
-    if (ls > 0) {
-      const T smooth = gi * ls / static_cast<T>(c);
-      for (int64_t j = 0; j < c; ++j) {
-        const T p = backend::cpu::fast_exp(row[j] - l);
-        o[j] = pick * p + smooth * (w_total * p - (w ? w[j] : T(1)));
+  backend::cpu::parallel_for(a.x.size(0), ce_row_grain(c), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      T* o = out + i * c;
+      const int64_t t = tg[i];
+      if (t == a.ignore_index) {
+        std::fill(o, o + c, T(0));
+        continue;
       }
-    } else {
-      for (int64_t j = 0; j < c; ++j) o[j] = pick * backend::cpu::fast_exp(row[j] - l);
+      const T* row = x + i * c;
+      const T gi = static_cast<T>((per_row ? g[i] : g[0]) * scale);
+      const T pick = gi * (1 - ls) * (w ? w[t] : T(1));
+      const T l = lse[i];
+      if (ls > 0) {
+        const T smooth = gi * ls / static_cast<T>(c);
+        for (int64_t j = 0; j < c; ++j) {
+          const T p = backend::cpu::fast_exp(row[j] - l);
+          o[j] = pick * p + smooth * (w_total * p - (w ? w[j] : T(1)));
+        }
+      } else {
+        for (int64_t j = 0; j < c; ++j) o[j] = pick * backend::cpu::fast_exp(row[j] - l);
+      }
+      o[t] -= pick;
     }
-    o[t] -= pick;
-  }
+  });
 }
 
 // x2: [M, C] logits on the CPU; t1: [M] int64. Returns [M] or a scalar.

@@ -98,6 +98,24 @@ TEST(LossModule, FusedAndComposedAgreeOnTheBenchmarkShape) {
   EXPECT_TRUE(allclose(z1.grad(), z2.grad(), 1e-4, 1e-7));
 }
 
+TEST(LossModule, FusedCrossEntropyOnBigBatchesMatchesComposed) {
+  // Enough rows that the fused kernel splits them over threads.
+  manual_seed(12);
+  for (auto r : {nn::Reduction::Mean, nn::Reduction::None}) {
+    Tensor z1 = (randn({2000, 10}, {.dtype = kFloat64}) * 2).requires_grad_();
+    Tensor z2 = z1.detach().clone().requires_grad_();
+    Tensor t = randint(0, 10, {2000});
+    nn::CrossEntropyLossOptions o{.weight = rand({10}, {.dtype = kFloat64}) + 0.5, .ignore_index = 3, .reduction = r,
+                                  .label_smoothing = 0.1};
+    Tensor a = F::cross_entropy(z1, t, o), b = nn::detail::cross_entropy_composed(z2, t, o);
+    EXPECT_TRUE(allclose(a, b, 1e-10, 1e-12));
+    Tensor g = randn(a.sizes(), {.dtype = kFloat64});
+    a.backward(g);
+    b.backward(g);
+    EXPECT_TRUE(allclose(z1.grad(), z2.grad(), 1e-10, 1e-14));
+  }
+}
+
 TEST(LossModule, BackwardTwiceNeedsRetainGraph) {
   Tensor z = randn({4, 3}, {.requires_grad = true});
   Tensor loss = F::cross_entropy(z, tensor({0, 1, 2, 0}));

@@ -1,0 +1,138 @@
+// The three MNIST training tasks of issue 6 in LibTorch (the PyTorch C++
+// frontend), for bench/compare. Same protocol as torch_train.py and
+// bench/wick_train_bench.cpp (see there). Built by bench/compare:
+//   g++ -std=c++17 -O2 libtorch_train.cpp -I/usr/include/torch/csrc/api/include \
+//       -ltorch -ltorch_cpu -lc10 -o build-bench/libtorch_train
+//
+//   libtorch_train --task softmax|binary|mlp [--data DIR] [--threads N] [--epochs E] [--seed S]
+#include <sys/resource.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+torch::Tensor read_idx(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("libtorch_train: cannot open " + path);
+  std::vector<uint8_t> raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const int dims = raw.at(3);
+  std::vector<int64_t> shape;
+  for (int i = 0; i < dims; ++i) {
+    const uint8_t* p = raw.data() + 4 + 4 * i;
+    shape.push_back((int64_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3]);
+  }
+  // clone(): the tensor owns its bytes once `raw` goes away.
+  return torch::from_blob(raw.data() + 4 + 4 * dims, shape, torch::kUInt8).clone();
+}
+
+struct Split {
+  torch::Tensor x, y;
+};
+
+Split load(const std::string& root, const std::string& prefix, bool binary) {
+  torch::Tensor images = read_idx(root + "/" + prefix + "-images-idx3-ubyte");
+  torch::Tensor labels = read_idx(root + "/" + prefix + "-labels-idx1-ubyte");
+  Split s;
+  s.x = images.reshape({images.size(0), 784}).to(torch::kFloat32);
+  s.x.div_(255).sub_(0.1307).div_(0.3081);
+  s.y = labels.to(torch::kInt64);
+  if (binary) s.y = s.y.eq(0).to(torch::kFloat32).unsqueeze(1);
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string task = "softmax", root = "data/mnist";
+  int threads = 1, epochs = -1;
+  uint64_t seed = 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--task") task = v;
+    else if (k == "--data") root = v;
+    else if (k == "--threads") threads = std::stoi(v);
+    else if (k == "--epochs") epochs = std::stoi(v);
+    else if (k == "--seed") seed = std::stoull(v);
+    else {
+      std::cerr << "usage: libtorch_train --task softmax|binary|mlp [--data DIR] [--threads N] [--epochs E]\n";
+      return 2;
+    }
+  }
+  at::set_num_threads(threads);
+  if (epochs < 0) epochs = task == "softmax" ? 5 : 3;
+  const bool binary = task == "binary";
+
+  const auto t_start = Clock::now();
+  Split train = load(root, "train", binary);
+  Split test = load(root, "t10k", binary);
+  const double load_s = seconds_since(t_start);
+
+  torch::manual_seed(seed);
+  torch::nn::Sequential model;
+  if (task == "softmax") model->push_back(torch::nn::Linear(784, 10));
+  else if (binary) model->push_back(torch::nn::Linear(784, 1));
+  else {
+    model->push_back(torch::nn::Linear(784, 256));
+    model->push_back(torch::nn::BatchNorm1d(256));
+    model->push_back(torch::nn::ReLU());
+    model->push_back(torch::nn::Dropout(0.2));
+    model->push_back(torch::nn::Linear(256, 10));
+  }
+  std::unique_ptr<torch::optim::Optimizer> opt;
+  if (task == "mlp") opt = std::make_unique<torch::optim::Adam>(model->parameters(), torch::optim::AdamOptions(1e-3));
+  else
+    opt = std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+
+  const int64_t n = train.x.size(0);
+  std::vector<double> epoch_s;
+  const auto t_train = Clock::now();
+  for (int e = 0; e < epochs; ++e) {
+    const auto t0 = Clock::now();
+    model->train();
+    torch::Tensor perm = torch::randperm(n, torch::kInt64);
+    for (int64_t i = 0; i < n; i += 128) {
+      torch::Tensor idx = perm.slice(0, i, std::min(i + 128, n));
+      torch::Tensor x = train.x.index_select(0, idx), y = train.y.index_select(0, idx);
+      torch::Tensor out = model->forward(x);
+      torch::Tensor loss = binary ? torch::binary_cross_entropy_with_logits(out, y) : torch::cross_entropy_loss(out, y);
+      opt->zero_grad();
+      loss.backward();
+      opt->step();
+    }
+    epoch_s.push_back(seconds_since(t0));
+  }
+  const double train_s = seconds_since(t_train);
+
+  const auto t_eval = Clock::now();
+  double acc;
+  {
+    model->eval();
+    torch::NoGradGuard no_grad;
+    torch::Tensor out = model->forward(test.x);
+    torch::Tensor correct = binary ? out.gt(0).to(torch::kFloat32).eq(test.y) : out.argmax(1).eq(test.y);
+    acc = correct.to(torch::kFloat32).mean().item<double>();
+  }
+  const double eval_s = seconds_since(t_eval);
+  const double total_s = seconds_since(t_start);
+
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  std::string list = "[";
+  for (size_t i = 0; i < epoch_s.size(); ++i) list += (i ? ", " : "") + std::to_string(epoch_s[i]);
+  list += "]";
+  std::printf(
+      "RESULT {\"framework\": \"libtorch\", \"task\": \"%s\", \"threads\": %d, \"load_s\": %.6f, \"epoch_s\": %s, "
+      "\"train_s\": %.6f, \"eval_s\": %.6f, \"total_s\": %.6f, \"acc\": %.6f, \"maxrss_mb\": %.1f}\n",
+      task.c_str(), threads, load_s, list.c_str(), train_s, eval_s, total_s, acc, ru.ru_maxrss / 1024.0);
+  return 0;
+}

@@ -11,4 +11,12 @@ wick_configure
 # shellcheck disable=SC2119  # no targets: build everything
 wick_build
 echo "== test"
-ctest --test-dir "$WICK_BUILD_DIR" --output-on-failure -j "$WICK_JOBS"
+log="$WICK_BUILD_DIR/ctest.log"
+status=0
+ctest --test-dir "$WICK_BUILD_DIR" --output-on-failure -j "$WICK_JOBS" 2>&1 | tee "$log" || status=$?
+# ctest prints the total time and any skipped tests after its summary; repeat
+# the summary ("100% tests passed, 0 tests failed out of N") as the last line,
+# where CI logs and people look for it.
+echo
+grep -E '^[0-9]+% tests passed' "$log" | tail -n 1 || echo "ctest printed no summary (exit $status)"
+exit "$status"

@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -24,7 +23,11 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 torch::Tensor read_idx(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error("libtorch_train: cannot open " + path);
-  std::vector<uint8_t> raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  f.seekg(0, std::ios::end);
+  std::vector<uint8_t> raw(static_cast<size_t>(f.tellg()));
+  f.seekg(0);
+  f.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+  if (raw.size() < 8) throw std::runtime_error("libtorch_train: truncated " + path);
   const int dims = raw.at(3);
   std::vector<int64_t> shape;
   for (int i = 0; i < dims; ++i) {

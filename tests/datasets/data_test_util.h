@@ -125,5 +125,9 @@ inline std::string real_mnist_dir() {
   if (const char* env = std::getenv("WICK_MNIST_DIR")) return env;
   return (fs::path(WICK_TEST_DATA_DIR) / ".." / ".." / "data" / "mnist").lexically_normal().string();
 }
+inline std::string real_fashion_dir() {
+  if (const char* env = std::getenv("WICK_FASHION_MNIST_DIR")) return env;
+  return (fs::path(WICK_TEST_DATA_DIR) / ".." / ".." / "data" / "fashion-mnist").lexically_normal().string();
+}
 
 }  // namespace wick::testing

@@ -247,3 +247,26 @@ TEST(DataMNIST, RealMnistIfPresent) {
   EXPECT_NEAR(train.images().mean().item(), 0.1307, 1e-4);
   EXPECT_EQ(train.targets().to_vector<int64_t>()[0], 5);  // the famous first "5"
 }
+
+// The real Fashion-MNIST, when scripts/fetch-data.sh has put it in data/fashion-mnist.
+TEST(DataMNIST, RealFashionMnistIfPresent) {
+  const std::string root = real_fashion_dir();
+  if (!fs::exists(fs::path(root) / "t10k-images-idx3-ubyte") && !fs::exists(fs::path(root) / "t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "real Fashion-MNIST not found in " << root << "; run scripts/fetch-data.sh fashion-mnist";
+  data::FashionMNIST train(root, data::Split::Train, {.keep_uint8 = true});
+  data::FashionMNIST test(root, data::Split::Test);
+  EXPECT_EQ(train.size(), 60000);
+  EXPECT_EQ(test.images().sizes(), (Shape{10000, 1, 28, 28}));
+  // Zalando's sets are balanced: 6000 and 1000 images per class.
+  std::vector<int64_t> h(10, 0), g(10, 0);
+  for (int64_t v : train.targets().to_vector<int64_t>()) ++h[v];
+  for (int64_t v : test.targets().to_vector<int64_t>()) ++g[v];
+  EXPECT_EQ(h, std::vector<int64_t>(10, 6000));
+  EXPECT_EQ(g, std::vector<int64_t>(10, 1000));
+  EXPECT_EQ(test.images().min().item(), 0.0);
+  EXPECT_EQ(test.images().max().item(), 1.0);
+  data::DataLoader loader(train, {.batch_size = 1000, .shuffle = true, .num_workers = 1});
+  int64_t seen = 0;
+  for (auto [x, y] : loader) seen += x.size(0);
+  EXPECT_EQ(seen, 60000);
+}

@@ -89,9 +89,14 @@ std::optional<double> parse_number(const std::string& s) {
   return v;
 }
 
+// "a, b, c" (a name that is empty or has spaces or commas is quoted, to be seen).
 std::string list_names(const std::vector<std::string>& names) {
   std::string r;
-  for (size_t i = 0; i < names.size(); ++i) r += (i ? ", " : "") + ("'" + names[i] + "'");
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& n = names[i];
+    bool quote = n.empty() || n.find_first_of(" \t,") != std::string::npos;
+    r += (i ? ", " : "") + (quote ? "'" + n + "'" : n);
+  }
   return r;
 }
 

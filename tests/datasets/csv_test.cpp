@@ -49,7 +49,7 @@ TEST(DataCSV, IntegerLabelsSortNumerically) {
   write_text(dir / "bad.csv", "x,label\n1,10\n2,7\n");
   std::string msg = format_error_message(
       [&] { data::CSV(dir / "bad.csv", {.target = "label", .class_names = ds.class_names()}); });
-  EXPECT_TRUE(message_has(msg, {"bad.csv line 3", "'label'", "'7'", "not one of"}));
+  EXPECT_TRUE(message_has(msg, {"bad.csv line 3", "'label'", "'7'", "not one of the given classes 1, 2, 10"}));
 }
 
 TEST(DataCSV, Regression) {
@@ -85,6 +85,8 @@ TEST(DataCSV, QuotedFields) {
   EXPECT_EQ(ds.feature_names(), (std::vector<std::string>{"x, first", "y"}));
   EXPECT_EQ(ds.inputs().to_vector<float>(), (std::vector<float>{1.5f, 2, 2.5f, 3, 3.5f, 4}));
   EXPECT_EQ(ds.class_names(), (std::vector<std::string>{"Smith, John", "say \"hi\"", "two\nlines"}));
+  EXPECT_TRUE(message_has(error_message([&] { data::CSV(dir / "q.csv", {.target = "z"}); }),
+                          {"the columns are 'x, first', y, name"}));
   // Line numbers count physical lines: a field spanning lines 2-3 puts "abc" on line 5.
   write_text(dir / "q2.csv", "a,b\n1,\"x\ny\"\n2,\"z\"\nabc,w\n");
   std::string msg = format_error_message([&] { data::CSV(dir / "q2.csv", {.target = "b"}); });
@@ -114,7 +116,7 @@ TEST(DataCSV, Errors) {
 
   write_text(dir / "d.csv", "height,weight,label\n1.0,2.0,a\n");
   msg = error_message([&] { data::CSV(dir / "d.csv", {.target = "class"}); });
-  EXPECT_TRUE(message_has(msg, {"no target column 'class'", "'height', 'weight', 'label'"}));
+  EXPECT_TRUE(message_has(msg, {"no target column 'class'", "the columns are height, weight, label"}));
   msg = error_message([&] { data::CSV(dir / "d.csv", {.target = "label", .features = {"height", "age"}}); });
   EXPECT_TRUE(message_has(msg, {"no feature column 'age'"}));
   msg = error_message([&] { data::CSV(dir / "d.csv", {}); });

@@ -19,3 +19,4 @@
 #include "wick/reduction.h"
 #include "wick/tensor.h"
 #include "wick/tensor_dict.h"
+#include "wick/threads.h"

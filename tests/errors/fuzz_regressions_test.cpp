@@ -37,10 +37,9 @@ namespace fs = std::filesystem;
 const fs::path kDir = fs::path(WICK_TEST_DATA_DIR).parent_path().parent_path() / "fuzz" / "regressions";
 
 // Known open findings: "target/file" -> why.
-const std::map<std::string, std::string> kOpen = {
-    {"idx_gz/lying-isize", "F1: gunzip reserves the gzip trailer's size (up to 4 GiB) before inflating"},
-    {"idx/gzip-magic-lying-isize", "F1: gunzip reserves the gzip trailer's size (up to 4 GiB) before inflating"},
-};
+// (F1, gunzip trusting the gzip trailer's size, is fixed: its inputs now
+// must end cleanly like every other.)
+const std::map<std::string, std::string> kOpen = {};
 
 // The idx_gz target without its compress-here mode (which needs zlib, not
 // linked into wick_tests): the bytes after byte 0 are the file.

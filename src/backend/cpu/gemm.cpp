@@ -39,6 +39,7 @@ void gemm(const GemmArgs& g) {
     }
     return;
   }
+  if (gemm_narrow(g)) return;
   // Stored shapes: A is [m, k] (or [k, m] when transposed), B is [k, n] (or [n, k]).
   const int64_t lda = g.trans_a ? fix_ld(g.lda, g.k, g.m) : fix_ld(g.lda, g.m, g.k);
   const int64_t ldb = g.trans_b ? fix_ld(g.ldb, g.n, g.k) : fix_ld(g.ldb, g.k, g.n);

@@ -39,7 +39,10 @@ class Pool {
     stop();
     size_ = n < 1 ? 1 : n;
     stopping_ = false;
-    for (int id = 1; id < size_; ++id) workers_.emplace_back([this, id] { loop(id); });
+    // Workers start from the generation of now: one that reads it only after
+    // the first op was posted would wait for the op after that (a hang).
+    const uint64_t start = generation_.load(std::memory_order_seq_cst);
+    for (int id = 1; id < size_; ++id) workers_.emplace_back([this, id, start] { loop(id, start); });
     // OpenBLAS has its own threads: keep the two pools the same size, so a
     // GEMM and an elementwise op never ask for more threads than cores.
     openblas_set_num_threads(size_);
@@ -83,8 +86,7 @@ class Pool {
     workers_.clear();
   }
 
-  void loop(int id) {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+  void loop(int id, uint64_t seen) {
     for (;;) {
       // Spin ~50 us for the next op of the same step, then sleep.
       auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(50);

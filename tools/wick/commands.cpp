@@ -1,9 +1,8 @@
 // `wick eval`, `wick predict`, `wick summary`, `wick data fetch` and the
 // helpers the subcommands share (device, threads).
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -19,9 +18,8 @@
 #include "wick/io/safetensors.h"
 #include "wick/npy.h"
 #include "wick/nn/summary.h"
+#include "wick/threads.h"
 
-// OpenBLAS has its own thread pool; present when the library links OpenBLAS.
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace wick::cli {
 
@@ -44,13 +42,17 @@ std::string resolve_device(const std::string& spec) {
   return d.str();
 }
 
+// wick::set_num_threads sizes the CPU backend's pool and OpenBLAS's. The
+// pool reads WICK_NUM_THREADS when it is first built: setting it first means
+// the pool starts at the right size instead of being resized (a resize right
+// after start-up hung once in Pool::resize's join, see the CLI report).
 void set_threads(int n) {
   if (n <= 0) return;
-  omp_set_num_threads(n);
-  if (openblas_set_num_threads) openblas_set_num_threads(n);
+  ::setenv("WICK_NUM_THREADS", std::to_string(n).c_str(), 1);
+  if (wick::get_num_threads() != n) wick::set_num_threads(n);
 }
 
-int current_threads() { return omp_get_max_threads(); }
+int current_threads() { return wick::get_num_threads(); }
 
 namespace {
 

@@ -202,7 +202,7 @@ std::string render_report(const ReportData& d) {
   for (const EpochRow& e : d.epochs)
     os << "<tr><td>" << e.epoch << "</td><td>" << fmt(e.train_loss) << "</td><td>" << fmt(e.train_metric) << "</td><td>"
        << fmt(e.test_loss) << "</td><td>" << fmt(e.test_metric) << "</td><td>" << fmt(e.lr, 3) << "</td><td>"
-       << fmt(e.seconds, 3) << "</td><td>" << fmt(e.samples_per_second, 4) << "</td></tr>";
+       << fmt(e.seconds, 3) << "</td><td>" << static_cast<long long>(std::llround(e.samples_per_second)) << "</td></tr>";
   os << "</table>";
 
   if (d.classification && !d.confusion.empty()) os << "<h2>Confusion matrix (test)</h2>" << heat_map(d.confusion, d.class_names);

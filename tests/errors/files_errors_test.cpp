@@ -172,7 +172,7 @@ std::vector<Row> rows() {
        {"record 1 has label 57", "0..9", "CIFAR-100"}},
       // ---- CSV ----
       {"csv_unknown_target_column", K::Error, [] { csv("no-y.csv", "a,b\n1,2\n"); },
-       {"no-y.csv", "no target column 'y'", "'a', 'b'"}},
+       {"no-y.csv", "no target column 'y'", "the columns are a, b"}},
       {"csv_ragged_row", K::FormatError, [] { csv("ragged.csv", "a,b,y\n1,2,3\n4,5\n"); },
        {"ragged.csv", "line 3"}},
       {"csv_non_numeric_feature", K::FormatError, [] { csv("text.csv", "a,b,y\n1,2,3\n4,five,6\n"); },

@@ -137,7 +137,8 @@ MNIST::MNIST(const std::string& name, const std::string& root, Split split, cons
     float* dst = images_.data_ptr<float>();
     detail::advise_huge_pages(dst, static_cast<size_t>(count) * sizeof(float));
     // Divide (not multiply by 1/255): the same floats as torchvision's ToTensor.
-#pragma omp parallel for schedule(static) if (count > (1 << 20))
+    // One thread: memory-bound, and an OpenMP team here would be a second pool
+    // of spinning threads beside the backend's.
     for (int64_t i = 0; i < count; ++i) dst[i] = static_cast<float>(src[i]) / 255.0f;
   }
 }

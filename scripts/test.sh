@@ -13,7 +13,7 @@ wick_build
 echo "== data"
 # MNIST for the examples that train on it (seed_tour, ...). Without network
 # they skip, visibly, instead of failing.
-bash scripts/fetch-data.sh mnist || echo "warning: could not fetch MNIST; the MNIST examples will be skipped"
+bash scripts/fetch-data.sh all || echo "warning: could not fetch MNIST / Fashion-MNIST; the tests that need them will be skipped"
 echo "== test"
 log="$WICK_BUILD_DIR/ctest.log"
 status=0

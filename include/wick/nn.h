@@ -11,3 +11,4 @@
 #include "wick/nn/module.h"
 #include "wick/nn/sequential.h"
 #include "wick/nn/summary.h"
+#include "wick/nn/utils.h"

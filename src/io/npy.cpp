@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "io/file_io.h"
 #include "io/npy_format.h"
 #include "wick/creation.h"
 
@@ -80,16 +81,8 @@ Tensor make_tensor(const NpyHeader& h, const uint8_t* src) {
   return t;
 }
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
-
-void read_exact(std::FILE* f, void* dst, size_t n, const std::string& path) {
-  if (n && std::fread(dst, 1, n, f) != n)
-    fail(path, std::string("read error: ") + (std::ferror(f) ? std::strerror(errno) : "unexpected end of file"),
-         "check that the file is not being written to while it is loaded");
-}
+using io_detail::File;
+using io_detail::read_exact;
 
 }  // namespace
 

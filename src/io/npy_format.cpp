@@ -252,9 +252,6 @@ uint32_t read_le(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-void fail(const std::string& name, const std::string& problem, const std::string& fix) {
-  throw FormatError(name + ": " + problem + "; " + fix);
-}
 
 size_t read_preamble(const uint8_t* data, size_t avail, uint64_t total_size, const std::string& name) {
   const size_t have = std::min<uint64_t>(std::min<uint64_t>(avail, total_size), kMaxPreamble);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "io/file_io.h"
 #include "wick/dtype.h"
 #include "wick/tensor.h"
 
@@ -25,7 +26,7 @@ struct NpyHeader {
 
 // Throws FormatError "<name>: <problem>; <fix>". Every rejection goes through
 // here so that all messages name the file the same way.
-[[noreturn]] void fail(const std::string& name, const std::string& problem, const std::string& fix);
+using io_detail::fail;  // FormatError "<file>: <problem>; <fix>"
 
 // Checks magic and version in the first `avail` bytes (at least
 // min(total_size, kMaxPreamble) of them) and returns data_offset, the size of

@@ -13,6 +13,7 @@
 #include <memory>
 #include <system_error>
 
+#include "io/file_io.h"
 #include "io/safetensors_format.h"
 #include "wick/creation.h"
 
@@ -59,16 +60,8 @@ void normalize_bools(const Tensor& t) {
 // size, so a hostile shape cannot make us allocate more than the file holds.
 Tensor make_empty(const Entry& e) { return empty(e.shape, {.dtype = e.dtype}); }
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
-
-void read_exact(std::FILE* f, void* dst, size_t n, const std::string& path) {
-  if (n && std::fread(dst, 1, n, f) != n)
-    fail(path, std::string("read error: ") + (std::ferror(f) ? std::strerror(errno) : "unexpected end of file"),
-         "check that the file is not being written to while it is loaded");
-}
+using io_detail::File;
+using io_detail::read_exact;
 
 // Opens `path` and reads and validates its header; leaves `f` at the data.
 Header open_and_read_header(const std::string& path, File& f) {

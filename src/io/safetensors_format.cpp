@@ -131,9 +131,6 @@ Metadata parse_metadata(const Json& v, const std::string& file) {
 
 }  // namespace
 
-void fail(const std::string& file, const std::string& problem, const std::string& fix) {
-  throw FormatError(file + ": " + problem + "; " + fix);
-}
 
 const char* dtype_tag(DType dtype) {
   for (const DTypeTag& t : kTags)

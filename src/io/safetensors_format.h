@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "io/file_io.h"
 #include "wick/io/safetensors.h"
 
 namespace wick::st_detail {
@@ -29,7 +30,7 @@ struct Header {
 };
 
 // Throws FormatError "<file>: <problem>; <fix>".
-[[noreturn]] void fail(const std::string& file, const std::string& problem, const std::string& fix);
+using io_detail::fail;  // FormatError "<file>: <problem>; <fix>"
 
 // Decodes the u64 header length from the first 8 bytes and checks it against
 // the cap and the total size, so the caller may read N bytes afterwards.

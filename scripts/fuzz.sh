@@ -1,25 +1,37 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/) with clang -fsanitize=fuzzer,address,
-# undefined into build-fuzz/ and runs each one for SECONDS (default 30).
+# undefined and runs each one for SECONDS (default 30). They live in the
+# ASan+UBSan build (build-asan/, configured by scripts/sanitize.sh, which adds
+# -DWICK_FUZZ=ON under clang), so the library is compiled once for the
+# sanitized test suite and the fuzzers.
 # Fails when any target crashes, leaks, times out or runs out of memory; the
-# input that did it is left in build-fuzz/artifacts/<target>/ (turn it into a
-# regression: fuzz/regressions/<target>/ + a test in tests/errors/).
+# input that did it is left in build-asan/artifacts/<target>/ (turn it into a
+# regression: fuzz/regressions/<target>/, replayed by
+# tests/errors/fuzz_regressions_test.cpp).
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]     e.g. scripts/fuzz.sh 600 npy csv
+#   scripts/fuzz.sh [-j N] [SECONDS] [TARGET...]   e.g. scripts/fuzz.sh -j4 600 npy csv
 #
+# -j N runs N targets at once (default 1); each fuzzer is single-threaded and
+# needs up to WICK_FUZZ_RSS_MB of memory, so N x that must fit in RAM.
 # Also replays fuzz/regressions/<target>/* first. New interesting inputs
-# accumulate in build-fuzz/corpus/<target>/ (not committed); the committed
+# accumulate in build-asan/corpus/<target>/ (not committed); the committed
 # seeds in fuzz/corpus/<target>/ are read, never written.
-# Environment: WICK_FUZZ_BUILD_DIR (default build-fuzz), WICK_JOBS (default 2),
-# WICK_FUZZ_RSS_MB (default 2048: an input needing more memory is a finding).
+# Environment: WICK_ASAN_BUILD_DIR (default build-asan), WICK_JOBS (build
+# parallelism, default 2), WICK_FUZZ_RSS_MB (default 2048: an input needing
+# more memory is a finding).
 # Needs clang, libclang-rt-dev (libFuzzer, sanitizer runtimes) and libomp-dev.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+PARALLEL=1
+case "${1:-}" in
+  -j) PARALLEL=$2; shift 2 ;;
+  -j*) PARALLEL=${1#-j}; shift ;;
+esac
+[[ "$PARALLEL" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: -j wants a positive count, got '$PARALLEL'" >&2; exit 2; }
 SECONDS_PER_TARGET=${1:-30}
 shift || true
-BUILD=${WICK_FUZZ_BUILD_DIR:-build-fuzz}
-JOBS=${WICK_JOBS:-2}
+BUILD=${WICK_ASAN_BUILD_DIR:-build-asan}
 RSS_MB=${WICK_FUZZ_RSS_MB:-2048}
 ALL_TARGETS=(idx idx_gz mnist cifar10 csv npy safetensors model_spec)
 TARGETS=("$@")
@@ -27,52 +39,64 @@ TARGETS=("$@")
 
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (apt-get install clang libclang-rt-dev libomp-dev)" >&2; exit 1; }
 
-echo "== configure $BUILD (clang, fuzzer + address + undefined, -O1 -g)"
-CC=clang CXX=clang++ cmake -S . -B "$BUILD" -DWICK_FUZZ=ON -DWICK_SANITIZE=address,undefined \
-  -DWICK_BUILD_TESTS=OFF -DWICK_BUILD_EXAMPLES=OFF -DWICK_BUILD_BENCH=OFF \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" >/dev/null
-echo "== build (-j$JOBS)"
-cmake --build "$BUILD" -j "$JOBS" --target wick_fuzzers
+CC=clang CXX=clang++ WICK_ASAN_BUILD_DIR=$BUILD bash scripts/sanitize.sh --build-only wick_fuzzers
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1:allocator_may_return_null=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 # One OpenMP/BLAS thread: the parsers are serial, and threads only add noise.
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
-summary=()
-failed=()
 for t in "${TARGETS[@]}"; do
-  bin="$BUILD/fuzz/fuzz_$t"
-  [[ -x "$bin" ]] || { echo "fuzz.sh: unknown target '$t' (have: ${ALL_TARGETS[*]})" >&2; exit 2; }
-  work="$BUILD/corpus/$t" art="$BUILD/artifacts/$t" log="$BUILD/logs/$t.log"
-  mkdir -p "$work" "$art" "$(dirname "$log")"
-  if compgen -G "fuzz/regressions/$t/*" >/dev/null; then
-    echo "== $t: replaying fuzz/regressions/$t/"
-    if ! "$bin" -rss_limit_mb="$RSS_MB" fuzz/regressions/"$t"/* >"$BUILD/logs/$t.regressions.log" 2>&1; then
-      echo "   FAILED: a committed regression crashes again; see $BUILD/logs/$t.regressions.log"
-      failed+=("$t (regression)")
-    fi
-  fi
-  echo "== $t: fuzzing ${SECONDS_PER_TARGET}s"
-  rc=0
-  "$bin" "$work" "fuzz/corpus/$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb="$RSS_MB" \
-    -artifact_prefix="$art/" -print_final_stats=1 >"$log" 2>&1 || rc=$?
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  corpus=$(find "$work" -type f | wc -l)
-  if (( rc == 0 )); then
-    status=ok
-  else
-    status="CRASH (rc $rc)"
-    failed+=("$t")
-    grep -m3 -E 'ERROR: |runtime error|SUMMARY|uncaught|Test unit written' "$log" | sed 's/^/   /' || true
-  fi
-  summary+=("$(printf '%-12s %-14s %10s execs %8s/s  cov %6s  corpus %5s' "$t" "$status" "${execs:-?}" "${speed:-?}" "${cov:-?}" "$corpus")")
+  [[ -x "$BUILD/fuzz/fuzz_$t" ]] || { echo "fuzz.sh: unknown target '$t' (have: ${ALL_TARGETS[*]})" >&2; exit 2; }
 done
 
+# Replays the committed regressions, then fuzzes one target; writes a one-line
+# result to $BUILD/logs/<target>.result (first word ok or FAILED) so that
+# targets run in the background can report back.
+fuzz_target() {
+  local t=$1 bin="$BUILD/fuzz/fuzz_$1"
+  local work="$BUILD/corpus/$t" art="$BUILD/artifacts/$t" log="$BUILD/logs/$t.log"
+  local result="$BUILD/logs/$t.result" status=ok rc=0
+  mkdir -p "$work" "$art" "$(dirname "$log")"
+  if compgen -G "fuzz/regressions/$t/*" >/dev/null; then
+    if ! "$bin" -rss_limit_mb="$RSS_MB" fuzz/regressions/"$t"/* >"$BUILD/logs/$t.regressions.log" 2>&1; then
+      echo "== $t: a committed regression crashes again; see $BUILD/logs/$t.regressions.log"
+      status="FAILED(regression)"
+    fi
+  fi
+  "$bin" "$work" "fuzz/corpus/$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb="$RSS_MB" \
+    -artifact_prefix="$art/" -print_final_stats=1 >"$log" 2>&1 || rc=$?
+  local execs speed cov corpus
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
+  corpus=$(find "$work" -type f | wc -l)
+  if (( rc != 0 )); then
+    status="FAILED(crash,rc=$rc)"
+    { echo "== $t: crashed (rc $rc), log $log"
+      grep -m3 -E 'ERROR: |runtime error|SUMMARY|uncaught|Test unit written' "$log" | sed 's/^/   /' || true; }
+  fi
+  printf '%-12s %-22s %10s execs %8s/s  cov %6s  corpus %5s\n' "$t" "$status" "${execs:-?}" "${speed:-?}" \
+    "${cov:-?}" "$corpus" >"$result"
+}
+
+echo "== fuzzing ${#TARGETS[@]} target(s), ${SECONDS_PER_TARGET}s each, $PARALLEL at a time"
+running=0
+for t in "${TARGETS[@]}"; do
+  rm -f "$BUILD/logs/$t.result"
+  if (( running >= PARALLEL )); then wait -n || true; running=$((running - 1)); fi
+  echo "   start $t ($(date -u +%H:%M:%S))"
+  fuzz_target "$t" &
+  running=$((running + 1))
+done
+wait
+
 echo "== summary ($(date -u +%Y-%m-%d), ${SECONDS_PER_TARGET}s per target; logs in $BUILD/logs/)"
-printf '%s\n' "${summary[@]}"
+failed=()
+for t in "${TARGETS[@]}"; do
+  if [[ -f "$BUILD/logs/$t.result" ]]; then cat "$BUILD/logs/$t.result"; else echo "$t  FAILED(no result)"; fi
+  grep -q '^[^ ]* *ok ' "$BUILD/logs/$t.result" 2>/dev/null || failed+=("$t")
+done
 if (( ${#failed[@]} )); then
   echo "fuzz.sh: FAILED: ${failed[*]} (crashing inputs in $BUILD/artifacts/<target>/)" >&2
   exit 1

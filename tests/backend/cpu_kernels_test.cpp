@@ -8,6 +8,7 @@
 
 #include "backend/cpu_test_util.h"
 #include "backend/philox.h"
+#include "wick/threads.h"
 
 namespace wick::backend {
 namespace {
@@ -332,6 +333,53 @@ TEST(CpuGemm, DegenerateSizes) {
   v.a = a.data(), v.lda = 0, v.b = b.data(), v.ldb = 1, v.c = r.data(), v.ldc = 1;
   cpu().gemm(v);
   EXPECT_EQ(r[0], 6.0f);
+}
+
+// The float32 narrow kernels (gemm_narrow.cpp: register-blocked NT for n <= 16
+// and TN for m <= 16) and the pool-split OpenBLAS path for large products,
+// against the double reference above: odd sizes that leave every tail of the
+// blocking, padded leading dims, beta 0 over NaN garbage and beta != 0.
+void check_float_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double beta) {
+  const int64_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
+  Buf<float> a((ta ? k : m) * lda), b((tb ? n : k) * ldb), c(m * ldc), want(m * ldc);
+  std::mt19937 gen(static_cast<unsigned>(m * 131 + n * 17 + k));
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (size_t q = 0; q < a.size(); ++q) a.at(q) = u(gen);
+  for (size_t q = 0; q < b.size(); ++q) b.at(q) = u(gen);
+  for (size_t q = 0; q < c.size(); ++q) want.at(q) = c.at(q) = beta == 0 ? kNaNf : u(gen);
+  GemmArgs g;
+  g.trans_a = ta, g.trans_b = tb, g.m = m, g.n = n, g.k = k, g.alpha = 1.5, g.beta = beta;
+  g.a = a.data(), g.lda = lda, g.b = b.data(), g.ldb = ldb, g.c = c.data(), g.ldc = ldc;
+  cpu().gemm(g);
+  ref_gemm<float>(ta, tb, m, n, k, 1.5, a.data(), lda, b.data(), ldb, beta, want.data(), ldc);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      ASSERT_NEAR(c[i * ldc + j], want[i * ldc + j], 2e-5 * std::sqrt(double(k)) + 1e-5)
+          << "ta " << ta << " tb " << tb << " m " << m << " n " << n << " k " << k << " at " << i << "," << j;
+}
+
+TEST(CpuGemm, NarrowFloatKernelsMatchReference) {
+  for (double beta : {0.0, 0.5}) {
+    for (int64_t n : {1, 3, 8, 10, 16})  // NT: C[m, n] = A[m, k] B[n, k]^T
+      for (int64_t m : {1, 5, 130})
+        for (int64_t k : {16, 37, 784}) check_float_gemm(false, true, m, n, k, beta);
+    for (int64_t m : {1, 5, 10, 11, 16})  // TN: C[m, n] = A[k, m]^T B[k, n]
+      for (int64_t n : {7, 64, 100, 784})
+        for (int64_t k : {16, 33, 128}) check_float_gemm(true, false, m, n, k, beta);
+  }
+}
+
+TEST(CpuGemm, LargeProductsSplitOverThreadsMatchReference) {
+  const int before = wick::get_num_threads();
+  for (int threads : {1, 2, 3}) {
+    wick::set_num_threads(threads);
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        check_float_gemm(ta, tb, 200, 90, 130, 0.0);  // split by rows
+        check_float_gemm(ta, tb, 70, 260, 120, 0.5);  // split by columns
+      }
+  }
+  wick::set_num_threads(before);
 }
 
 // ---------------------------------------------------------------- indexing

@@ -1,9 +1,16 @@
 // gemm through OpenBLAS (cblas, row-major), one call per batch entry.
+//
+// Threads: OpenBLAS runs single-threaded (thread_pool.cpp pins it) and a large
+// product is split here into one single-threaded sgemm per pool thread, over
+// C's longer side. OpenBLAS's own pthreads would spin beside the pool's
+// workers and, on 2 cores, the two pools fought: the MLP took as long with 2
+// threads as with 1 (docs/PERFORMANCE.md).
 #include <cblas.h>
 
 #include <algorithm>
 
 #include "backend/cpu/kernels.h"
+#include "backend/cpu/thread_pool.h"
 
 namespace wick::backend::cpu {
 namespace {
@@ -27,6 +34,46 @@ int64_t fix_ld(int64_t ld, int64_t rows, int64_t cols) {
   return rows <= 1 ? std::max<int64_t>({ld, cols, 1}) : std::max<int64_t>(ld, 1);
 }
 
+// Products below this many multiply-adds stay on one thread: a split costs a
+// few microseconds and packs the shared operand once per thread.
+constexpr int64_t kSplitMacs = int64_t{1} << 21;
+
+template <typename T>
+void blas(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  if constexpr (sizeof(T) == 4) cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  else cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+// One product, split over the pool by rows of C (A's side) or columns (B's
+// side), whichever is longer; each part is an independent sgemm on a slice.
+template <typename T>
+void split_gemm(const GemmArgs& g, const T* a, const T* b, T* c, int64_t lda, int64_t ldb, int64_t ldc) {
+  const CBLAS_TRANSPOSE ta = g.trans_a ? CblasTrans : CblasNoTrans;
+  const CBLAS_TRANSPOSE tb = g.trans_b ? CblasTrans : CblasNoTrans;
+  const T alpha = static_cast<T>(g.alpha), beta = static_cast<T>(g.beta);
+  const int64_t side = std::max(g.m, g.n);
+  int parts = 1;
+  if (g.m * g.n * g.k >= kSplitMacs && !in_parallel_region())
+    parts = static_cast<int>(std::min<int64_t>(num_threads(), side / 32));
+  if (parts <= 1) {
+    blas<T>(ta, tb, g.m, g.n, g.k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  const bool by_rows = g.m >= g.n;
+  int64_t chunk = (side + parts - 1) / parts;
+  chunk = (chunk + 15) & ~int64_t{15};  // whole vectors of C per part
+  run_chunks(parts, [&](int p) {
+    const int64_t s0 = std::min(side, p * chunk), s1 = std::min(side, s0 + chunk);
+    if (s0 >= s1) return;
+    if (by_rows)  // rows s0..s1 of C: A's rows (or columns when A is stored transposed)
+      blas<T>(ta, tb, s1 - s0, g.n, g.k, alpha, g.trans_a ? a + s0 : a + s0 * lda, lda, b, ldb, beta, c + s0 * ldc,
+              ldc);
+    else  // columns s0..s1 of C: B's columns (or rows when B is stored transposed)
+      blas<T>(ta, tb, g.m, s1 - s0, g.k, alpha, a, lda, g.trans_b ? b + s0 * ldb : b + s0, ldb, beta, c + s0, ldc);
+  });
+}
+
 }  // namespace
 
 void gemm(const GemmArgs& g) {
@@ -44,19 +91,15 @@ void gemm(const GemmArgs& g) {
   const int64_t lda = g.trans_a ? fix_ld(g.lda, g.k, g.m) : fix_ld(g.lda, g.m, g.k);
   const int64_t ldb = g.trans_b ? fix_ld(g.ldb, g.n, g.k) : fix_ld(g.ldb, g.k, g.n);
   const int64_t ldc = fix_ld(g.ldc, g.m, g.n);
-  const CBLAS_TRANSPOSE ta = g.trans_a ? CblasTrans : CblasNoTrans;
-  const CBLAS_TRANSPOSE tb = g.trans_b ? CblasTrans : CblasNoTrans;
-  for (int64_t b = 0; b < g.batch; ++b) {
-    if (f32) {
-      cblas_sgemm(CblasRowMajor, ta, tb, g.m, g.n, g.k, static_cast<float>(g.alpha),
-                  static_cast<const float*>(g.a) + b * g.stride_a, lda,
-                  static_cast<const float*>(g.b) + b * g.stride_b, ldb, static_cast<float>(g.beta),
-                  static_cast<float*>(g.c) + b * g.stride_c, ldc);
-    } else {
-      cblas_dgemm(CblasRowMajor, ta, tb, g.m, g.n, g.k, g.alpha, static_cast<const double*>(g.a) + b * g.stride_a,
-                  lda, static_cast<const double*>(g.b) + b * g.stride_b, ldb, g.beta,
-                  static_cast<double*>(g.c) + b * g.stride_c, ldc);
-    }
+  for (int64_t bi = 0; bi < g.batch; ++bi) {
+    if (f32)
+      split_gemm(g, static_cast<const float*>(g.a) + bi * g.stride_a,
+                 static_cast<const float*>(g.b) + bi * g.stride_b, static_cast<float*>(g.c) + bi * g.stride_c, lda,
+                 ldb, ldc);
+    else
+      split_gemm(g, static_cast<const double*>(g.a) + bi * g.stride_a,
+                 static_cast<const double*>(g.b) + bi * g.stride_b, static_cast<double*>(g.c) + bi * g.stride_c, lda,
+                 ldb, ldc);
   }
 }
 

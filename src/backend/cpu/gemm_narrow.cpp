@@ -4,7 +4,18 @@
 // shapes, each reading the wide operand once, straight from memory:
 //   NT  C[m, n] = A[m, k] . B[n, k]^T, n small: n dot products per row of A;
 //   TN  C[m, n] = A[k, m]^T . B[k, n], m small: m axpys per row of B.
+//
+// float32 with AVX2+FMA: register-blocked kernels (simd_nt / simd_tn below),
+// every operand read once per block and all the multiply-adds of a block in
+// independent accumulators, so the FMA units, not one dependency chain or the
+// loads and stores of C, set the pace. Other dtypes use the plain loops.
 #include <algorithm>
+#include <type_traits>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define WICK_NARROW_SIMD 1
+#endif
 
 #include "backend/cpu/kernels.h"
 #include "backend/cpu/loops.h"
@@ -14,11 +25,149 @@ namespace {
 
 constexpr int64_t kNarrow = 16;
 
+#ifdef WICK_NARROW_SIMD
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// NT block: rows i..i+MR of C, columns j..j+NJ: MR x NJ dot products of
+// length k, each in its own vector accumulator.
+template <int MR, int NJ>
+void nt_block(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, float alpha, float beta, float* c,
+              int64_t ldc) {
+  __m256 acc[MR][NJ];
+  for (int r = 0; r < MR; ++r)
+    for (int j = 0; j < NJ; ++j) acc[r][j] = _mm256_setzero_ps();
+  int64_t p = 0;
+  for (; p + 8 <= k; p += 8) {
+    __m256 av[MR];
+    for (int r = 0; r < MR; ++r) av[r] = _mm256_loadu_ps(a + r * lda + p);
+    for (int j = 0; j < NJ; ++j) {
+      const __m256 bv = _mm256_loadu_ps(b + j * ldb + p);
+      for (int r = 0; r < MR; ++r) acc[r][j] = _mm256_fmadd_ps(av[r], bv, acc[r][j]);
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int j = 0; j < NJ; ++j) {
+      float s = hsum(acc[r][j]);
+      for (int64_t q = p; q < k; ++q) s += a[r * lda + q] * b[j * ldb + q];
+      float& out = c[r * ldc + j];
+      out = beta == 0.0f ? alpha * s : alpha * s + beta * out;
+    }
+}
+
+template <int MR>
+void nt_cols(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t n, int64_t k, float alpha, float beta,
+             float* c, int64_t ldc) {
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) nt_block<MR, 8>(a, lda, b + j * ldb, ldb, k, alpha, beta, c + j, ldc);
+  const float* bj = b + j * ldb;
+  switch (n - j) {
+    case 1: nt_block<MR, 1>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
+    case 2: nt_block<MR, 2>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
+    case 3: nt_block<MR, 3>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
+    case 4: nt_block<MR, 4>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
+    case 5: nt_block<MR, 5>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
+    case 6: nt_block<MR, 6>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
+    case 7: nt_block<MR, 7>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
+    default: break;
+  }
+}
+
+// Rows [i0, i1) of C = alpha A B^T + beta C: 4 rows at a time for very narrow
+// outputs (enough accumulators to hide the FMA latency), else 2.
+void simd_nt(const GemmArgs& g, const float* a, const float* b, float* c, int64_t i0, int64_t i1) {
+  const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
+  int64_t i = i0;
+  if (g.n <= 4)
+    for (; i + 4 <= i1; i += 4) nt_cols<4>(a + i * g.lda, g.lda, b, g.ldb, g.n, g.k, alpha, beta, c + i * g.ldc, g.ldc);
+  for (; i + 2 <= i1; i += 2) nt_cols<2>(a + i * g.lda, g.lda, b, g.ldb, g.n, g.k, alpha, beta, c + i * g.ldc, g.ldc);
+  for (; i < i1; ++i) nt_cols<1>(a + i * g.lda, g.lda, b, g.ldb, g.n, g.k, alpha, beta, c + i * g.ldc, g.ldc);
+}
+
+// TN block: rows i..i+MI of C (columns of A), 8*NC columns from j: C's block
+// stays in registers while the k rows of A and B stream past once.
+template <int MI, int NC>
+void tn_block(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, float alpha, float beta, float* c,
+              int64_t ldc) {
+  __m256 acc[MI][NC];
+  for (int i = 0; i < MI; ++i)
+    for (int v = 0; v < NC; ++v) acc[i][v] = _mm256_setzero_ps();
+  for (int64_t r = 0; r < k; ++r) {
+    __m256 bv[NC];
+    for (int v = 0; v < NC; ++v) bv[v] = _mm256_loadu_ps(b + r * ldb + 8 * v);
+    for (int i = 0; i < MI; ++i) {
+      const __m256 av = _mm256_broadcast_ss(a + r * lda + i);
+      for (int v = 0; v < NC; ++v) acc[i][v] = _mm256_fmadd_ps(av, bv[v], acc[i][v]);
+    }
+  }
+  const __m256 al = _mm256_set1_ps(alpha), be = _mm256_set1_ps(beta);
+  for (int i = 0; i < MI; ++i)
+    for (int v = 0; v < NC; ++v) {
+      float* out = c + i * ldc + 8 * v;
+      __m256 x = _mm256_mul_ps(al, acc[i][v]);
+      if (beta != 0.0f) x = _mm256_fmadd_ps(be, _mm256_loadu_ps(out), x);
+      _mm256_storeu_ps(out, x);
+    }
+}
+
+// 32 vector registers (AVX-512VL) hold about 16 accumulators beside the loads.
+template <int MI>
+constexpr int kTnVectors = MI >= 8 ? 2 : MI >= 5 ? 3 : MI >= 4 ? 4 : MI >= 3 ? 5 : 8;
+
+template <int MI>
+void tn_rows(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, float alpha, float beta, float* c,
+             int64_t ldc, int64_t j0, int64_t j1) {
+  constexpr int NC = kTnVectors<MI>;
+  int64_t j = j0;
+  for (; j + 8 * NC <= j1; j += 8 * NC) tn_block<MI, NC>(a, lda, b + j, ldb, k, alpha, beta, c + j, ldc);
+  for (; j + 8 <= j1; j += 8) tn_block<MI, 1>(a, lda, b + j, ldb, k, alpha, beta, c + j, ldc);
+  for (; j < j1; ++j)  // the last < 8 columns
+    for (int i = 0; i < MI; ++i) {
+      float s = 0;
+      for (int64_t r = 0; r < k; ++r) s += a[r * lda + i] * b[r * ldb + j];
+      float& out = c[i * ldc + j];
+      out = beta == 0.0f ? alpha * s : alpha * s + beta * out;
+    }
+}
+
+// Columns [j0, j1) of C = alpha A^T B + beta C, C's m <= 16 rows in blocks of
+// at most 8 (m = 10: two blocks of 5).
+void simd_tn(const GemmArgs& g, const float* a, const float* b, float* c, int64_t j0, int64_t j1) {
+  const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
+  const int64_t blocks = (g.m + 7) / 8, per = (g.m + blocks - 1) / blocks;
+  for (int64_t i = 0; i < g.m; i += per) {
+    const int64_t mi = std::min(per, g.m - i);
+    const float* ai = a + i;
+    float* ci = c + i * g.ldc;
+    switch (mi) {
+      case 1: tn_rows<1>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
+      case 2: tn_rows<2>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
+      case 3: tn_rows<3>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
+      case 4: tn_rows<4>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
+      case 5: tn_rows<5>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
+      case 6: tn_rows<6>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
+      case 7: tn_rows<7>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
+      default: tn_rows<8>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
+    }
+  }
+}
+#endif
+
 template <typename T>
 void narrow_nt(const GemmArgs& g, const T* a, const T* b, T* c) {
   const int64_t n = g.n, k = g.k;
   const T alpha = static_cast<T>(g.alpha), beta = static_cast<T>(g.beta);
-  parallel_for(g.m, std::max<int64_t>(1, (1 << 17) / std::max<int64_t>(1, n * k)), [&](int64_t i0, int64_t i1) {
+  parallel_for(g.m, std::max<int64_t>(1, (1 << 18) / std::max<int64_t>(1, n * k)), [&](int64_t i0, int64_t i1) {
+#ifdef WICK_NARROW_SIMD
+    if constexpr (std::is_same_v<T, float>) {
+      simd_nt(g, a, b, c, i0, i1);
+      return;
+    }
+#endif
     for (int64_t i = i0; i < i1; ++i) {
       const T* ar = a + i * g.lda;
       T* cr = c + i * g.ldc;
@@ -38,7 +187,13 @@ void narrow_tn(const GemmArgs& g, const T* a, const T* b, T* c) {
   const int64_t m = g.m, n = g.n, k = g.k;
   const T alpha = static_cast<T>(g.alpha), beta = static_cast<T>(g.beta);
   // Threads own disjoint column ranges of C, so no two write the same value.
-  parallel_for(n, std::max<int64_t>(64, (1 << 17) / std::max<int64_t>(1, m * k)), [&](int64_t j0, int64_t j1) {
+  parallel_for(n, std::max<int64_t>(64, (1 << 18) / std::max<int64_t>(1, m * k)), [&](int64_t j0, int64_t j1) {
+#ifdef WICK_NARROW_SIMD
+    if constexpr (std::is_same_v<T, float>) {
+      simd_tn(g, a, b, c, j0, j1);
+      return;
+    }
+#endif
     for (int64_t i = 0; i < m; ++i) {
       T* cr = c + i * g.ldc;
       if (beta == T(0)) std::fill(cr + j0, cr + j1, T(0));

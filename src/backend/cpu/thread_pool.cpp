@@ -38,14 +38,14 @@ class Pool {
     std::lock_guard<std::mutex> run(run_mutex_);
     stop();
     size_ = n < 1 ? 1 : n;
-    stopping_ = false;
+    stopping_.store(false, std::memory_order_seq_cst);
     // Workers start from the generation of now: one that reads it only after
     // the first op was posted would wait for the op after that (a hang).
-    const uint64_t start = generation_.load(std::memory_order_seq_cst);
-    for (int id = 1; id < size_; ++id) workers_.emplace_back([this, id, start] { loop(id, start); });
-    // OpenBLAS has its own threads: keep the two pools the same size, so a
-    // GEMM and an elementwise op never ask for more threads than cores.
-    openblas_set_num_threads(size_);
+    const uint64_t start = generation();
+    for (int id = 1; id < size_; ++id) workers_.emplace_back([this, start] { loop(start); });
+    // OpenBLAS has its own threads, which would spin beside these: it runs
+    // single-threaded and gemm.cpp splits large products over this pool.
+    openblas_set_num_threads(1);
   }
 
   void run(int chunks, const std::function<void(int)>& task) {
@@ -56,70 +56,94 @@ class Pool {
     }
     if (chunks > size_) chunks = size_;
     task_ = &task;
-    chunks_ = chunks;
-    pending_.store(chunks - 1, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_seq_cst);
+    done_.store(0, std::memory_order_relaxed);
+    // Publishes the op: a new generation, its chunk count, chunk 0 next.
+    const uint64_t gen = (state_.load(std::memory_order_relaxed) >> 32) + 1;
+    state_.store(gen << 32 | static_cast<uint64_t>(chunks) << 16, std::memory_order_seq_cst);
     if (sleepers_.load(std::memory_order_seq_cst) > 0) {
       std::lock_guard<std::mutex> lk(sleep_mutex_);
       wake_.notify_all();
     }
+    // Chunks are claimed, not assigned: the caller takes whatever no worker
+    // has started, so a worker that is asleep or descheduled (a VM's wake-up
+    // takes tens of microseconds) delays nothing; the caller only waits for
+    // chunks a worker is actually running.
     t_in_task = true;
-    task(0);
+    int mine = 0;
+    for (int c; (c = claim(gen)) >= 0; ++mine) task(c);
     t_in_task = false;
-    // Workers take microseconds; yield if one was descheduled.
-    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
+    done_.fetch_add(mine, std::memory_order_acq_rel);
+    for (int spins = 0; done_.load(std::memory_order_acquire) != chunks; ++spins) {
       if (spins < 4096) _mm_pause();
       else std::this_thread::yield();
     }
   }
 
  private:
+  // The next unstarted chunk of generation `gen`, or -1 when none is left
+  // (or the op is over). state_ = generation << 32 | chunks << 16 | next.
+  int claim(uint64_t gen) {
+    uint64_t s = state_.load(std::memory_order_acquire);
+    for (;;) {
+      if ((s >> 32) != gen) return -1;
+      const int chunks = static_cast<int>((s >> 16) & 0xFFFF), next = static_cast<int>(s & 0xFFFF);
+      if (next >= chunks) return -1;
+      if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) return next;
+    }
+  }
+
+  uint64_t generation() const { return state_.load(std::memory_order_acquire) >> 32; }
+
   void stop() {
     if (workers_.empty()) return;
     {
       std::lock_guard<std::mutex> lk(sleep_mutex_);
-      stopping_ = true;
-      generation_.fetch_add(1, std::memory_order_seq_cst);
+      stopping_.store(true, std::memory_order_seq_cst);
+      // A new generation with no chunks wakes every worker.
+      const uint64_t gen = (state_.load(std::memory_order_relaxed) >> 32) + 1;
+      state_.store(gen << 32, std::memory_order_seq_cst);
       wake_.notify_all();
     }
     for (auto& t : workers_) t.join();
     workers_.clear();
   }
 
-  void loop(int id, uint64_t seen) {
+  void loop(uint64_t seen) {
     for (;;) {
       // Spin ~50 us for the next op of the same step, then sleep.
       auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
       uint64_t g;
-      for (int spins = 0; (g = generation_.load(std::memory_order_acquire)) == seen; ++spins) {
+      for (int spins = 0; (g = generation()) == seen; ++spins) {
         _mm_pause();
         if ((spins & 255) == 255 && std::chrono::steady_clock::now() > deadline) {
           std::unique_lock<std::mutex> lk(sleep_mutex_);
           sleepers_.fetch_add(1, std::memory_order_seq_cst);
-          wake_.wait(lk, [&] { return generation_.load(std::memory_order_seq_cst) != seen; });
+          wake_.wait(lk, [&] { return generation() != seen; });
           sleepers_.fetch_sub(1, std::memory_order_seq_cst);
         }
       }
       seen = g;
-      if (stopping_) return;
-      if (id < chunks_) {
+      if (stopping_.load(std::memory_order_acquire)) return;
+      int mine = 0;
+      // task_ stays valid while a claimed chunk is unfinished: the caller
+      // cannot return before done_ counts it.
+      for (int c; (c = claim(g)) >= 0; ++mine) {
         t_in_task = true;
-        (*task_)(id);
+        (*task_)(c);
         t_in_task = false;
-        pending_.fetch_sub(1, std::memory_order_acq_rel);
       }
+      if (mine) done_.fetch_add(mine, std::memory_order_acq_rel);
     }
   }
 
   int size_ = 1;
   std::vector<std::thread> workers_;
   std::mutex run_mutex_;  // one parallel op at a time
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> state_{0};  // generation << 32 | chunks << 16 | next chunk
+  std::atomic<int> done_{0};        // chunks finished in this generation
   std::atomic<int> sleepers_{0};
   const std::function<void(int)>* task_ = nullptr;
-  int chunks_ = 0;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};
   std::mutex sleep_mutex_;
   std::condition_variable wake_;
 };

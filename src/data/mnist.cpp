@@ -2,8 +2,13 @@
 // pass to float32 / 255 (or kept as uint8 and converted per batch).
 #include "wick/data/mnist.h"
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
 
 #include "core/core.h"
 #include "data/file_util.h"
@@ -91,6 +96,13 @@ FashionMNIST::FashionMNIST(const std::string& root, Split split, const MNISTOpti
 MNIST::MNIST(const std::string& name, const std::string& root, Split split, const MNISTOptions& options,
              std::vector<std::string> classes)
     : split_(split), keep_uint8_(options.keep_uint8), classes_(std::move(classes)) {
+  WICK_CHECK(options.std > 0, name, ": MNISTOptions.std must be positive, got ", options.std);
+  // x / 255 - mean) / std as one multiply-add: x * scale_ + shift_.
+  normalize_ = options.mean != 0.0 || options.std != 1.0;
+  WICK_CHECK(!normalize_ || keep_uint8_, name, ": MNISTOptions.mean/std normalize batches of uint8 pixels; add ",
+             "{.keep_uint8 = true}, or normalize the float images yourself");
+  scale_ = static_cast<float>(1.0 / (255.0 * options.std));
+  shift_ = static_cast<float>(-options.mean / options.std);
   namespace fs = std::filesystem;
   const std::string fetch_name = name == "MNIST" ? "mnist" : "fashion-mnist";
   const std::string fix = concat("get the files with `wick data fetch ", fetch_name, " --dir ", root,
@@ -131,6 +143,7 @@ MNIST::MNIST(const std::string& name, const std::string& root, Split split, cons
   const uint8_t* src = images.payload();
   if (keep_uint8_) {
     images_ = core::make_tensor({n, 1, h, w}, kUInt8, Device::cpu());
+    detail::advise_huge_pages(images_.raw_data(), static_cast<size_t>(count));
     std::memcpy(images_.raw_data(), src, static_cast<size_t>(count));
   } else {
     images_ = core::make_tensor({n, 1, h, w}, kFloat32, Device::cpu());
@@ -165,21 +178,49 @@ Example MNIST::get(int64_t index) const {
   return {b.inputs.select(0, 0), b.targets.select(0, 0)};
 }
 
+namespace {
+
+// One image row of uint8 pixels to float: src / 255 exactly (as the float32
+// load does) when `normalize` is off, else src * scale + shift.
+void convert_row(const uint8_t* src, float* dst, int64_t n, bool normalize, float scale, float shift) {
+  int64_t j = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+  const __m256 sc = _mm256_set1_ps(scale), sh = _mm256_set1_ps(shift), d = _mm256_set1_ps(255.0f);
+  for (; j + 16 <= n; j += 16) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + j));
+    const __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(b));
+    const __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(b, b)));
+    _mm256_storeu_ps(dst + j, normalize ? _mm256_fmadd_ps(lo, sc, sh) : _mm256_div_ps(lo, d));
+    _mm256_storeu_ps(dst + j + 8, normalize ? _mm256_fmadd_ps(hi, sc, sh) : _mm256_div_ps(hi, d));
+  }
+#endif
+  for (; j < n; ++j)
+    dst[j] = normalize ? std::fma(static_cast<float>(src[j]), scale, shift) : static_cast<float>(src[j]) / 255.0f;
+}
+
+}  // namespace
+
 Batch MNIST::get_batch(const std::vector<int64_t>& indices) const {
   const auto b = static_cast<int64_t>(indices.size());
   const int64_t h = images_.size(2), w = images_.size(3), row = h * w;
+  for (int64_t i : indices) check_index("MNIST::get_batch", i);
   Tensor x = core::make_tensor({b, 1, h, w}, kFloat32, Device::cpu());
   Tensor y = core::make_tensor({b}, kInt64, Device::cpu());
   float* xp = x.data_ptr<float>();
   int64_t* yp = y.data_ptr<int64_t>();
   const int64_t* tp = targets_.data_ptr<int64_t>();
+  constexpr int64_t kAhead = 4;  // rows requested from memory before they are read
   for (int64_t k = 0; k < b; ++k) {
     const int64_t i = indices[static_cast<size_t>(k)];
-    check_index("MNIST::get_batch", i);
     yp[k] = tp[i];
     if (keep_uint8_) {
-      const uint8_t* src = images_.data_ptr<uint8_t>() + i * row;
-      for (int64_t j = 0; j < row; ++j) xp[k * row + j] = static_cast<float>(src[j]) / 255.0f;
+      // Random rows defeat the hardware prefetcher: ask for a later row now.
+      if (k + kAhead < b) {
+        const char* next = reinterpret_cast<const char*>(images_.data_ptr<uint8_t>() +
+                                                         indices[static_cast<size_t>(k + kAhead)] * row);
+        for (int64_t off = 0; off < row; off += 64) __builtin_prefetch(next + off);
+      }
+      convert_row(images_.data_ptr<uint8_t>() + i * row, xp + k * row, row, normalize_, scale_, shift_);
     } else {
       std::memcpy(xp + k * row, images_.data_ptr<float>() + i * row, static_cast<size_t>(row) * sizeof(float));
     }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <numeric>
 
 #include "datasets/data_test_util.h"
@@ -94,6 +95,28 @@ TEST(DataMNIST, KeepUint8ConvertsPerBatch) {
   EXPECT_EQ(b.targets.to_vector<int64_t>(), a.targets.to_vector<int64_t>());
   EXPECT_EQ(u.images().to_vector<float>(), f.images().to_vector<float>());
   EXPECT_TRUE(message_has(error_message([&] { f.uint8_images(); }), {"keep_uint8"}));
+}
+
+// mean/std: batches normalized while gathered, (x / 255 - mean) / std, checked
+// in double against the stored pixels; without keep_uint8 they are refused.
+TEST(DataMNIST, KeepUint8NormalizesBatches) {
+  ScratchDir dir;
+  write_mnist(dir.str(), "train", kLabels);
+  data::MNIST u(dir.str(), data::Split::Train, {.keep_uint8 = true, .mean = 0.1307, .std = 0.3081});
+  std::vector<int64_t> idx = {7, 2, 2, 0, 5};
+  const std::vector<float> x = u.get_batch(idx).inputs.to_vector<float>();
+  const std::vector<uint8_t> raw = u.uint8_images().to_vector<uint8_t>();
+  ASSERT_EQ(x.size(), idx.size() * 784);
+  for (size_t k = 0; k < idx.size(); ++k)
+    for (size_t j = 0; j < 784; ++j) {
+      const double want = (raw[static_cast<size_t>(idx[k]) * 784 + j] / 255.0 - 0.1307) / 0.3081;
+      ASSERT_NEAR(x[k * 784 + j], want, 1e-6 * (1 + std::abs(want))) << k << " " << j;
+    }
+  EXPECT_TRUE(message_has(error_message([&] { data::MNIST(dir.str(), data::Split::Train, {.mean = 0.5}); }),
+                          {"keep_uint8", "mean"}));
+  EXPECT_TRUE(message_has(
+      error_message([&] { data::MNIST(dir.str(), data::Split::Train, {.keep_uint8 = true, .std = 0}); }),
+      {"std", "positive"}));
 }
 
 TEST(DataMNIST, GetOneExample) {

@@ -19,6 +19,10 @@ struct MNISTOptions {
   // Keep the pixels as uint8 (47 MB instead of 188 MB for the training set)
   // and convert to float32 / 255 per batch in get_batch().
   bool keep_uint8 = false;
+  // With keep_uint8: batches come out normalized, (x / 255 - mean) / std,
+  // computed while the batch is gathered (no float copy of the set, no
+  // separate normalize pass). The defaults leave x / 255.
+  double mean = 0.0, std = 1.0;
 };
 
 class MNIST : public Dataset {
@@ -48,6 +52,8 @@ class MNIST : public Dataset {
   Tensor images_;   // float32, or uint8 with keep_uint8
   Tensor targets_;  // int64
   std::vector<std::string> classes_;
+  bool normalize_ = false;                // keep_uint8 batches: x * scale_ + shift_,
+  float scale_ = 1.0f / 255, shift_ = 0;  // else x / 255
 };
 
 // Zalando's Fashion-MNIST: the same file names and format as MNIST, ten

@@ -1,9 +1,11 @@
 #pragma once
-// What the file readers (npy, safetensors) share: their error form and
-// reading exactly N bytes from an open file.
+// What the file readers and writers (npy, safetensors) share: their error
+// form, reading exactly N bytes from an open file, and the one atomic writer.
+#include <cstddef>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace wick::io_detail {
 
@@ -17,5 +19,33 @@ using File = std::unique_ptr<std::FILE, FileCloser>;
 
 // Reads exactly n bytes or fails naming `path` (short file or I/O error).
 void read_exact(std::FILE* f, void* dst, size_t n, const std::string& path);
+
+// One run of bytes of the file being written.
+struct Piece {
+  const void* data;
+  size_t size;
+};
+
+// How a failed write is reported: "<context>: <problem>: <strerror>; <fix>",
+// as a FormatError when `format_error` (save_npy's historical form), else a
+// plain wick::Error.
+struct WriteErrors {
+  std::string context;
+  bool format_error = false;
+};
+
+// The temporary name of a save to `path`: "<path>.tmp.<pid>". The suffix
+// keeps it from ever ending in .safetensors or .npy, so nothing that looks
+// for checkpoints by extension picks it up, and the pid keeps two processes
+// saving the same path out of each other's way.
+std::string temp_path_for(const std::string& path);
+
+// Writes the pieces, in order, to temp_path_for(path); fsyncs and closes it;
+// renames it over `path`; fsyncs the directory so the rename survives a power
+// loss. A crash at any moment leaves either the old file or the new one
+// under `path`. On failure the temporary file is removed and the old file is
+// untouched. Before writing, temporary files of earlier saves to the same
+// path whose process is gone (a kill mid-save) are removed.
+void write_file_atomic(const std::string& path, const std::vector<Piece>& pieces, const WriteErrors& errors);
 
 }  // namespace wick::io_detail

@@ -4,7 +4,6 @@
 #include "wick/npy.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <bit>
 #include <cerrno>
@@ -146,31 +145,10 @@ void save_npy(const Tensor& t, const std::string& path) {
   const std::string header = npy_detail::make_header(c.dtype(), c.sizes());
   const size_t nbytes = static_cast<size_t>(c.numel()) * element_size(c.dtype());
 
-  // Write beside the target and rename: a crash leaves either the old file
-  // or the complete new one, never a half-written .npy.
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f)
-    fail(path, "cannot open '" + tmp + "' for writing: " + std::strerror(errno),
-         "check that the directory exists and is writable");
-  bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
-  if (ok && nbytes) ok = std::fwrite(c.raw_data(), 1, nbytes, f) == nbytes;
-  ok = ok && std::fflush(f) == 0 && fsync(fileno(f)) == 0;
-  int err = errno;
-  if (std::fclose(f) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    std::remove(tmp.c_str());
-    fail(path, "write to '" + tmp + "' failed: " + std::strerror(err), "check free disk space and permissions");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = errno;
-    std::remove(tmp.c_str());
-    fail(path, "cannot rename '" + tmp + "' into place: " + std::strerror(err),
-         "check that the path is not a directory and its folder is writable");
-  }
+  // The shared atomic writer: a crash leaves either the old file or the
+  // complete new one, never a half-written .npy.
+  io_detail::write_file_atomic(path, {{header.data(), header.size()}, {c.raw_data(), nbytes}},
+                               {.context = path, .format_error = true});
 }
 
 }  // namespace wick

@@ -3,15 +3,12 @@
 // rename, fsync of the directory).
 #include "wick/io/safetensors.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <system_error>
 
 #include "io/file_io.h"
 #include "io/safetensors_format.h"
@@ -79,27 +76,6 @@ Header open_and_read_header(const std::string& path, File& f) {
   return st_detail::parse_header(json.data(), n, size - st_detail::kPrefixBytes - n, path);
 }
 
-void write_all(int fd, const void* data, size_t n) {
-  const auto* p = static_cast<const char*>(data);
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) throw std::system_error(w < 0 ? errno : EIO, std::generic_category());
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
-
-std::string parent_dir(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-[[noreturn]] void save_failed(const std::string& path, const std::string& problem, int err, const std::string& fix) {
-  throw Error("save('" + path + "'): " + problem + ": " + std::strerror(err) + "; " + fix);
-}
-
 }  // namespace
 
 std::string serialize_safetensors(const TensorDict& tensors, const Metadata& metadata) {
@@ -152,45 +128,10 @@ Metadata load_metadata(const std::string& path) {
 
 void save(const TensorDict& tensors, const std::string& path, const Metadata& metadata) {
   const Prepared p = prepare(tensors, metadata, "save('" + path + "')");
-  // Beside the target (same filesystem, so rename is atomic); the pid keeps
-  // two processes saving the same path from writing into one temp file.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    save_failed(path, "cannot create the temporary file '" + tmp + "'", errno,
-                "check that the directory exists and is writable");
-  try {
-    write_all(fd, p.header.data(), p.header.size());
-    for (const Tensor& c : p.hosts)
-      if (c.numel()) write_all(fd, c.raw_data(), c.numel() * element_size(c.dtype()));
-    if (::fsync(fd) != 0) throw std::system_error(errno, std::generic_category());
-  } catch (const std::system_error& e) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    save_failed(path, "writing '" + tmp + "' failed", e.code().value(), "check free disk space and file size limits");
-  }
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    save_failed(path, "closing '" + tmp + "' failed", err, "check free disk space");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    save_failed(path, "cannot rename '" + tmp + "' into place", err,
-                "check that the path is not a directory and its folder is writable");
-  }
-  // Makes the rename itself durable. Some filesystems cannot fsync a
-  // directory (EINVAL); the file is in place either way.
-  const int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    const int rc = ::fsync(dfd);
-    const int err = errno;
-    ::close(dfd);
-    if (rc != 0 && err != EINVAL && err != EROFS)
-      save_failed(path, "fsync of the directory '" + parent_dir(path) + "' failed", err,
-                  "the checkpoint was renamed into place but may not survive a crash");
-  }
+  std::vector<io_detail::Piece> pieces{{p.header.data(), p.header.size()}};
+  for (const Tensor& c : p.hosts)
+    if (c.numel()) pieces.push_back({c.raw_data(), c.numel() * element_size(c.dtype())});
+  io_detail::write_file_atomic(path, pieces, {.context = "save('" + path + "')"});
 }
 
 }  // namespace wick

@@ -144,7 +144,7 @@ TEST(NpyRoundTrip, SaveAndLoadFileAtomically) {
     const std::string path = (dir.path / ("t_" + name_of(dtype) + ".npy")).string();
     const Tensor t = patterned(dtype, {4, 3});
     wick::save_npy(t, path);
-    EXPECT_FALSE(fs::exists(path + ".tmp"));
+    EXPECT_FALSE(fs::exists(path + ".tmp." + std::to_string(::getpid())));
     EXPECT_EQ(read_file(path), wick::serialize_npy(t));
     const Tensor back = wick::load_npy(path);
     EXPECT_EQ(back.dtype(), dtype);

@@ -33,7 +33,9 @@ using Metadata = std::map<std::string, std::string>;
 // Writes the tensors (detached, copied to the host, in the dict's order) to
 // `path` atomically: the bytes go to "<path>.tmp.<pid>", which is fsynced and
 // renamed over `path`, and then the directory is fsynced. A crash or a failed
-// write leaves the previous file untouched and no temporary file behind.
+// write leaves the previous file untouched; a failed write leaves no temporary
+// file behind, and the temporary file of a killed process is removed by the
+// next save to the same path.
 // Throws wick::Error when the file cannot be written, and for undefined
 // tensors or the reserved name "__metadata__".
 void save(const TensorDict& tensors, const std::string& path, const Metadata& metadata = {});

@@ -34,6 +34,30 @@ class EnableGradGuard {
   bool prev_;
 };
 
+// Anomaly detection, as torch.autograd.detect_anomaly: while a guard is alive
+// in this thread, backward checks the gradients each node returns and throws
+// a wick::Error at the first NaN or Inf, naming the node ("LogBackward"), the
+// forward op it belongs to and the shapes of its gradients. Off by default:
+// the engine reads the switch once per backward() call, so it costs nothing
+// per node when off; when on, each gradient is scanned (slow, for debugging).
+//
+//   { wick::detect_anomaly guard; loss.backward(); }
+bool is_anomaly_enabled();
+void set_anomaly_enabled(bool enabled);
+
+class DetectAnomalyGuard {
+ public:
+  DetectAnomalyGuard() : prev_(is_anomaly_enabled()) { set_anomaly_enabled(true); }
+  ~DetectAnomalyGuard() { set_anomaly_enabled(prev_); }
+  DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
+  DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
+
+ private:
+  bool prev_;
+};
+// PyTorch's spelling: `wick::detect_anomaly guard;`.
+using detect_anomaly = DetectAnomalyGuard;
+
 namespace autograd {
 // Runs backward from several roots at once (grad_outputs may hold undefined
 // tensors for scalar roots, meaning ones).

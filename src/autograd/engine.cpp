@@ -1,6 +1,7 @@
 // The backward engine: collects the nodes reachable from the roots, counts
 // their dependencies, then runs them newest-first once all their gradients
 // have arrived. Iterative throughout, so a 10,000-op chain does not recurse.
+#include <cctype>
 #include <queue>
 #include <unordered_map>
 
@@ -8,10 +9,47 @@
 #include "core/core.h"
 #include "wick/autograd.h"
 #include "wick/creation.h"
+#include "wick/elementwise.h"
+#include "wick/reduction.h"
+
+namespace wick {
+
+namespace {
+thread_local bool g_anomaly_enabled = false;
+}  // namespace
+
+bool is_anomaly_enabled() { return g_anomaly_enabled; }
+void set_anomaly_enabled(bool enabled) { g_anomaly_enabled = enabled; }
+
+}  // namespace wick
 
 namespace wick::autograd {
 
 namespace {
+
+// Anomaly mode: the first node whose returned gradients hold NaN or Inf is
+// named, with the forward op it belongs to (the node name less "Backward")
+// and every gradient's shape, so the user knows which op to look at.
+void check_gradients(const Node& n, const std::vector<Tensor>& outs) {
+  for (size_t i = 0; i < outs.size(); ++i) {
+    const Tensor& g = outs[i];
+    if (!g.defined() || !is_floating(g.dtype()) || g.numel() == 0) continue;
+    const int64_t finite = static_cast<int64_t>(isfinite(g).sum().item());
+    if (finite == g.numel()) continue;
+    const int64_t nans = static_cast<int64_t>(ne(g, g).sum().item());  // NaN != NaN
+    std::string shapes;
+    for (const Tensor& o : outs) shapes += (shapes.empty() ? "" : ", ") + (o.defined() ? shape_str(o.sizes()) : "none");
+    std::string op = n.name();
+    if (op.size() > 8 && op.compare(op.size() - 8, 8, "Backward") == 0) op = op.substr(0, op.size() - 8);
+    for (char& c : op) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // LogBackward -> log
+    throw Error(detail::concat("detect_anomaly: ", n.name(), " returned ", nans ? "NaN" : "Inf", " in gradient ", i,
+                               " of ", outs.size(), " (", g.numel() - finite, " of ", g.numel(), " values non-finite; ",
+                               "gradient shapes ", shapes, ", ", dtype_name(g.dtype()), "), the backward of forward op '",
+                               op, "' (graph node #", n.sequence,
+                               "); look at that op's inputs (log or sqrt of values <= 0, division by zero, 0 * inf, "
+                               "overflow), or lower the learning rate"));
+  }
+}
 
 struct Task {
   Node* node;
@@ -35,6 +73,7 @@ struct Target {
 void run(const std::vector<Edge>& roots, std::vector<Tensor> root_grads, bool retain_graph,
          const std::vector<Target>* capture, std::vector<Tensor>* captured) {
   NoGradGuard no_grad;  // no graph for the backward pass itself (no create_graph)
+  const bool check_anomaly = is_anomaly_enabled();  // read once: nothing per node when off
   // 1. Dependencies: how many edges point at each node.
   std::unordered_map<Node*, int> deps;
   std::vector<Node*> stack;
@@ -95,6 +134,7 @@ void run(const std::vector<Edge>& roots, std::vector<Tensor> root_grads, bool re
       // autograd::grad leaves .grad() untouched.
     } else {
       outs = n->apply(std::move(grads));
+      if (check_anomaly) check_gradients(*n, outs);
     }
     if (!retain_graph) n->release();
     for (size_t i = 0; i < n->next.size(); ++i) {

@@ -11,6 +11,7 @@
 // loads and stores of C, set the pace. Other dtypes use the plain loops.
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -59,29 +60,33 @@ void nt_block(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t 
     }
 }
 
+// A column block of NJ <= 12 outputs (the whole of a 10-class head, so that
+// 2 rows give 20 independent accumulators), or blocks of 8 and a tail.
+template <int MR, int... NJ>
+void nt_tail(std::integer_sequence<int, NJ...>, int64_t cols, const float* a, int64_t lda, const float* b,
+             int64_t ldb, int64_t k, float alpha, float beta, float* c, int64_t ldc) {
+  ((cols == NJ + 1 ? nt_block<MR, NJ + 1>(a, lda, b, ldb, k, alpha, beta, c, ldc) : void()), ...);
+}
+
 template <int MR>
 void nt_cols(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t n, int64_t k, float alpha, float beta,
              float* c, int64_t ldc) {
+  constexpr int kWhole = MR >= 4 ? 4 : 12;  // MR x kWhole accumulators stay within 32 registers
   int64_t j = 0;
-  for (; j + 8 <= n; j += 8) nt_block<MR, 8>(a, lda, b + j * ldb, ldb, k, alpha, beta, c + j, ldc);
-  const float* bj = b + j * ldb;
-  switch (n - j) {
-    case 1: nt_block<MR, 1>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
-    case 2: nt_block<MR, 2>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
-    case 3: nt_block<MR, 3>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
-    case 4: nt_block<MR, 4>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
-    case 5: nt_block<MR, 5>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
-    case 6: nt_block<MR, 6>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
-    case 7: nt_block<MR, 7>(a, lda, bj, ldb, k, alpha, beta, c + j, ldc); break;
-    default: break;
-  }
+  if (n > kWhole)
+    for (; j + 8 <= n; j += 8) nt_block<MR, 8>(a, lda, b + j * ldb, ldb, k, alpha, beta, c + j, ldc);
+  if (j < n)
+    nt_tail<MR>(std::make_integer_sequence<int, kWhole>{}, n - j, a, lda, b + j * ldb, ldb, k, alpha, beta, c + j,
+                ldc);
 }
 
-// Rows [i0, i1) of C = alpha A B^T + beta C: 4 rows at a time for very narrow
-// outputs (enough accumulators to hide the FMA latency), else 2.
+// Rows [i0, i1) of C = alpha A B^T + beta C: 8 or 4 rows at a time for very
+// narrow outputs (enough accumulators to hide the FMA latency), else 2.
 void simd_nt(const GemmArgs& g, const float* a, const float* b, float* c, int64_t i0, int64_t i1) {
   const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
   int64_t i = i0;
+  if (g.n <= 2)
+    for (; i + 8 <= i1; i += 8) nt_cols<8>(a + i * g.lda, g.lda, b, g.ldb, g.n, g.k, alpha, beta, c + i * g.ldc, g.ldc);
   if (g.n <= 4)
     for (; i + 4 <= i1; i += 4) nt_cols<4>(a + i * g.lda, g.lda, b, g.ldb, g.n, g.k, alpha, beta, c + i * g.ldc, g.ldc);
   for (; i + 2 <= i1; i += 2) nt_cols<2>(a + i * g.lda, g.lda, b, g.ldb, g.n, g.k, alpha, beta, c + i * g.ldc, g.ldc);
@@ -114,9 +119,10 @@ void tn_block(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t 
     }
 }
 
-// 32 vector registers (AVX-512VL) hold about 16 accumulators beside the loads.
+// Vectors of 8 columns per block: MI x NC accumulators stay within about 24
+// of the 32 vector registers (AVX-512VL), beside NC loads and a broadcast.
 template <int MI>
-constexpr int kTnVectors = MI >= 8 ? 2 : MI >= 5 ? 3 : MI >= 4 ? 4 : MI >= 3 ? 5 : 8;
+constexpr int kTnVectors = MI >= 13 ? 1 : MI >= 7 ? 2 : MI >= 5 ? 3 : MI >= 4 ? 4 : MI >= 3 ? 5 : 8;
 
 template <int MI>
 void tn_rows(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, float alpha, float beta, float* c,
@@ -134,26 +140,17 @@ void tn_rows(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k
     }
 }
 
-// Columns [j0, j1) of C = alpha A^T B + beta C, C's m <= 16 rows in blocks of
-// at most 8 (m = 10: two blocks of 5).
-void simd_tn(const GemmArgs& g, const float* a, const float* b, float* c, int64_t j0, int64_t j1) {
+template <int... MI>
+void tn_dispatch(std::integer_sequence<int, MI...>, const GemmArgs& g, const float* a, const float* b, float* c,
+                 int64_t j0, int64_t j1) {
   const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
-  const int64_t blocks = (g.m + 7) / 8, per = (g.m + blocks - 1) / blocks;
-  for (int64_t i = 0; i < g.m; i += per) {
-    const int64_t mi = std::min(per, g.m - i);
-    const float* ai = a + i;
-    float* ci = c + i * g.ldc;
-    switch (mi) {
-      case 1: tn_rows<1>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
-      case 2: tn_rows<2>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
-      case 3: tn_rows<3>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
-      case 4: tn_rows<4>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
-      case 5: tn_rows<5>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
-      case 6: tn_rows<6>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
-      case 7: tn_rows<7>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
-      default: tn_rows<8>(ai, g.lda, b, g.ldb, g.k, alpha, beta, ci, g.ldc, j0, j1); break;
-    }
-  }
+  ((g.m == MI + 1 ? tn_rows<MI + 1>(a, g.lda, b, g.ldb, g.k, alpha, beta, c, g.ldc, j0, j1) : void()), ...);
+}
+
+// Columns [j0, j1) of C = alpha A^T B + beta C, all of C's m <= 16 rows in
+// one block: B (the batch) streams through once.
+void simd_tn(const GemmArgs& g, const float* a, const float* b, float* c, int64_t j0, int64_t j1) {
+  tn_dispatch(std::make_integer_sequence<int, kNarrow>{}, g, a, b, c, j0, j1);
 }
 #endif
 

@@ -163,6 +163,15 @@ std::vector<Row> rows() {
        },
        {"Adam", "1.5"}},
       {"optim_no_parameters", K::Error, [] { optim::SGD({}, {.lr = 0.1}); }, {"SGD"}},
+      // Anomaly mode (issue 7): the backward op that produced Inf is named.
+      {"autograd_anomaly_inf_in_backward", K::Error,
+       [] {
+         Tensor x = from_vector<float>({0.0f, 1.0f}, {2}).requires_grad_(true);
+         Tensor loss = log(x).sum();
+         detect_anomaly guard;
+         loss.backward();
+       },
+       {"LogBackward", "forward op 'log'", "Inf"}},
   };
 }
 

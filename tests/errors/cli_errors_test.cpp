@@ -150,6 +150,24 @@ std::vector<CliRow> rows() {
       {"cli_predict_csv_missing_feature",
        [] { return std::vector<std::string>{"predict", linear_checkpoint(), write_bytes("ab.csv", "a,b\n1,2\n")}; },
        1, {"ab.csv", "no column 'c'"}},
+      // Reliability (issue 7): a diverging run, and --resume's refusals.
+      {"cli_train_loss_diverged",
+       [] {
+         return std::vector<std::string>{"train", "--data", write_csv("diverge.csv", 40), "--target", "y", "--model",
+                                         "linear", "--lr", "1e10", "--batch-size", "1000", "--epochs", "20",
+                                         "--threads", "1", "--out", scratch() + "/run-diverge"};
+       },
+       1, {"the training loss is", "at epoch", "learning rate 1e+10", "lower --lr", "--clip-grad-norm"}},
+      {"cli_clip_grad_norm_zero", [=] { return train_csv({"--clip-grad-norm", "0"}); }, 2, {"--clip-grad-norm 0"}},
+      {"cli_resume_missing_folder",
+       [] { return std::vector<std::string>{"train", "--resume", scratch() + "/no-such-run"}; },
+       2, {"no-such-run", "no such run folder"}},
+      {"cli_resume_changed_flag",
+       [] {
+         fs::create_directories(scratch() + "/a-run");
+         return std::vector<std::string>{"train", "--resume", scratch() + "/a-run", "--lr", "0.5"};
+       },
+       2, {"--lr cannot be changed", "only --epochs"}},
       {"cli_predict_out_in_missing_folder",
        [] {
          return std::vector<std::string>{"predict", linear_checkpoint(), write_bytes("abc.csv", "a,b,c\n1,2,3\n"),

@@ -12,6 +12,7 @@
 #include "common.h"
 #include "data_prep.h"
 #include "evaluate.h"
+#include "train_state.h"
 #include "wick/creation.h"
 #include "wick/data/fetch.h"
 #include "wick/data/mnist.h"
@@ -66,7 +67,7 @@ Loaded load_checkpoint(const std::string& path, const std::string& device) {
   ModelSpec spec = read_spec(path);
   nn::Sequential model = spec.build();
   try {
-    model.load_state_dict(load(path));
+    model.load_state_dict(model_entries(load(path)));  // last.safetensors also holds training state
   } catch (const FormatError&) {
     throw;
   } catch (const Error& e) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace wick::cli {
 
@@ -25,6 +26,10 @@ struct TrainOptions {
   double test_fraction = 0.2;
   std::string out;
   bool overwrite = false;
+  std::optional<double> clip_grad_norm;  // nn::utils::clip_grad_norm_ before each step
+  bool detect_anomaly = false;           // wick::DetectAnomalyGuard around training
+  std::string resume;                    // a run folder to continue
+  std::vector<std::string> given_flags;  // flags given on the command line (--resume checks them)
   std::string command_line;  // for config.json
 };
 int run_train(const TrainOptions& o);

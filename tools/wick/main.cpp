@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   // ---- train ----
   TrainOptions t;
   CLI::App* train = app.add_subcommand("train", "Train a model and write a run folder (checkpoints, metrics, report)");
-  train->add_option("--data", t.data, "mnist, fashion-mnist, cifar10, or a PATH.csv")->required();
+  // Required unless --resume (run_train checks): CLI11 cannot say "one of".
+  train->add_option("--data", t.data, "mnist, fashion-mnist, cifar10, or a PATH.csv (required unless --resume)");
   train->add_option("--data-dir", t.data_dir, "Folder holding <dataset>/ (as `wick data fetch` writes it)")->capture_default_str();
   train->add_option("--target", t.target, "CSV: the column to predict");
   train->add_option("--binary", t.binary, "Image datasets: one-vs-rest, positive class = this label (use with --model logistic)");
@@ -73,6 +74,9 @@ int main(int argc, char** argv) {
   train->add_option("--test-fraction", t.test_fraction, "CSV: share of rows held out as the test set")->capture_default_str();
   train->add_option("--out", t.out, "Run folder (default: runs/<data>-<model>[-N])");
   train->add_flag("--overwrite", t.overwrite, "Reuse a non-empty --out folder");
+  train->add_option("--clip-grad-norm", t.clip_grad_norm, "Scale gradients to this total L2 norm at most before each step");
+  train->add_flag("--detect-anomaly", t.detect_anomaly, "Check every backward op for NaN/Inf and name the op (slow)");
+  train->add_option("--resume", t.resume, "Continue the run in this folder from its last.safetensors (only --epochs may be given too)");
 
   // ---- eval ----
   EvalOptions e;
@@ -129,6 +133,8 @@ int main(int argc, char** argv) {
   try {
     if (train->parsed()) {
       t.command_line = shell_join(argc, argv);
+      for (const CLI::Option* opt : train->get_options())
+        if (opt->count() > 0 && !opt->get_lnames().empty()) t.given_flags.push_back("--" + opt->get_lnames().front());
       return run_train(t);
     }
     if (eval->parsed()) return run_eval(e);

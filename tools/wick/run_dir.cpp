@@ -46,6 +46,7 @@ void RunDir::write_config(const RunRecord& rec, const std::string& status) const
                       {"train_examples", rec.train_examples}, {"test_examples", rec.test_examples}}},
             {"device", rec.device},
             {"threads", rec.threads}};
+  if (!rec.resumed.empty()) j["resumed"] = rec.resumed;
   if (status != "running")
     j["timings"] = {{"data_load_seconds", rec.data_seconds}, {"train_seconds", rec.train_seconds},
                     {"total_seconds", rec.total_seconds}, {"epochs_completed", rec.epochs.size()}};

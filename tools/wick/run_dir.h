@@ -2,7 +2,8 @@
 // The run folder of `wick train`:
 //   config.json        flags, model description, data, device, status
 //   metrics.csv        one row per epoch
-//   last.safetensors   weights after the last (or interrupted) epoch
+//   last.safetensors   weights after the last (or interrupted) epoch, with the
+//                      training state --resume continues from (train_state.h)
 //   best.safetensors   weights of the epoch with the best test metric
 //   report.html        curves, confusion matrix, misclassified images
 // Every file is written to a temporary name and renamed into place, and
@@ -23,6 +24,7 @@ namespace wick::cli {
 struct RunRecord {
   nlohmann::json args;
   std::string command_line;
+  std::vector<std::string> resumed;  // the command lines of each --resume
   ModelSpec spec;
   std::string device;
   int threads = 0;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -15,11 +16,13 @@
 #include "evaluate.h"
 #include "progress.h"
 #include "run_dir.h"
+#include "train_state.h"
 #include "wick/autograd.h"
 #include "wick/creation.h"
 #include "wick/data/dataloader.h"
 #include "wick/data/tensor_dataset.h"
 #include "wick/io/safetensors.h"
+#include "wick/nn/utils.h"
 #include "wick/optim/optim.h"
 #include "wick/random.h"
 
@@ -54,6 +57,8 @@ void validate(const TrainOptions& o) {
   if (o.workers != 0 && o.workers != 1) usage_error("--workers ", o.workers, ": must be 0 or 1");
   if (o.limit < 0) usage_error("--limit ", o.limit, ": must be >= 0 (0: the whole training set)");
   if (!(o.test_fraction > 0 && o.test_fraction < 1)) usage_error("--test-fraction ", o.test_fraction, ": must be in (0, 1)");
+  if (o.clip_grad_norm && !(*o.clip_grad_norm > 0 && std::isfinite(*o.clip_grad_norm)))
+    usage_error("--clip-grad-norm ", *o.clip_grad_norm, ": must be a positive number (the largest gradient norm, e.g. 1.0)");
 }
 
 // --out: refuse to mix a new run into an old one unless asked to.
@@ -98,19 +103,95 @@ json args_json(const TrainOptions& o) {
   if (o.weight_decay) j["weight_decay"] = *o.weight_decay;
   if (o.limit) j["limit"] = o.limit;
   if (!is_builtin_dataset(o.data)) j["test_fraction"] = o.test_fraction;
+  if (o.clip_grad_norm) j["clip_grad_norm"] = *o.clip_grad_norm;
+  if (o.detect_anomaly) j["detect_anomaly"] = true;
   return j;
+}
+
+// --resume RUN_DIR: the run's own flags from its config.json (args_json's
+// inverse); only --epochs may be given again, to extend the run.
+TrainOptions resume_options(const TrainOptions& given) {
+  const std::string& dir = given.resume;
+  if (!fs::is_directory(dir)) usage_error("--resume ", dir, ": no such run folder");
+  for (const std::string& flag : given.given_flags)
+    if (flag != "--resume" && flag != "--epochs")
+      usage_error("--resume ", dir, " continues the run with its saved flags (config.json); ", flag,
+                  " cannot be changed (only --epochs, to extend the run)");
+  const std::string cfg_path = (fs::path(dir) / "config.json").string();
+  if (!fs::exists(cfg_path)) throw Error(cfg_path + ": no such file; --resume needs the folder of a `wick train` run");
+  json a;
+  try {
+    a = json::parse(read_file(cfg_path)).at("args");
+  } catch (const json::exception& e) {
+    throw FormatError(cfg_path + ": not a valid run config (" + e.what() + ")");
+  }
+  TrainOptions o;
+  try {
+    o.data = a.at("data");
+    o.data_dir = a.at("data_dir");
+    o.model = a.at("model");
+    o.epochs = a.at("epochs");
+    o.batch_size = a.at("batch_size");
+    o.optimizer = a.at("optimizer");
+    o.lr = a.at("lr");
+    o.momentum = a.at("momentum");
+    o.schedule = a.at("schedule");
+    o.device = a.at("device");
+    o.seed = a.at("seed");
+    o.threads = a.at("threads");
+    o.workers = a.at("workers");
+    o.target = a.value("target", std::string());
+    o.binary = a.value("binary", int64_t{-1});
+    o.hidden = a.value("hidden", std::string());
+    o.batchnorm = a.value("batchnorm", false);
+    o.dropout = a.value("dropout", 0.0);
+    if (a.contains("weight_decay")) o.weight_decay = a.at("weight_decay").get<double>();
+    o.limit = a.value("limit", int64_t{0});
+    o.test_fraction = a.value("test_fraction", 0.2);
+    if (a.contains("clip_grad_norm")) o.clip_grad_norm = a.at("clip_grad_norm").get<double>();
+    o.detect_anomaly = a.value("detect_anomaly", false);
+  } catch (const json::exception& e) {
+    throw FormatError(cfg_path + ": the saved flags are not valid (" + e.what() + ")");
+  }
+  if (std::find(given.given_flags.begin(), given.given_flags.end(), "--epochs") != given.given_flags.end())
+    o.epochs = given.epochs;
+  o.out = dir;
+  o.resume = dir;
+  o.command_line = given.command_line;
+  return o;
+}
+
+// The loss went NaN or Inf: stop now, keep last.safetensors as the last good
+// epoch left it (it is not rewritten), and say what to try.
+// first_step < step: the check ran only every few steps (off the CPU, where
+// reading the loss each step would cost a device sync).
+[[noreturn]] void diverged(const RunDir& run, RunRecord& rec, double loss, int64_t epoch, int64_t first_step,
+                           int64_t step, int64_t steps_per_epoch, double lr) {
+  rec.total_seconds = rec.train_seconds = 0;
+  run.write_metrics(rec);
+  run.write_config(rec, "diverged");
+  const std::string kept = rec.epochs.empty() ? std::string("no epoch completed, so no checkpoint was written")
+                                              : concat("last.safetensors keeps epoch ", rec.epochs.back().epoch);
+  throw Error(concat("the training loss is ", std::isnan(loss) ? "NaN" : "infinite", " at epoch ", epoch,
+                     first_step < step ? concat(", steps ", first_step, "..", step) : concat(", step ", step), " of ",
+                     steps_per_epoch, " (learning rate ", format_double(lr, 6),
+                     "): training diverged and stopped (", kept, "); lower --lr (e.g. --lr ", format_double(lr / 10, 3),
+                     ") or add --clip-grad-norm 1.0"));
 }
 
 }  // namespace
 
 int run_train(const TrainOptions& opts) {
-  TrainOptions o = opts;
+  if (opts.resume.empty() && opts.data.empty())
+    usage_error("--data is required: mnist, fashion-mnist, cifar10 or a PATH.csv (or --resume RUN_DIR)");
+  TrainOptions o = opts.resume.empty() ? opts : resume_options(opts);
   validate(o);
   const double t_start = now_seconds();
   std::string device_name = resolve_device(o.device);
   Device device(device_name);
   set_threads(o.threads);
-  o.out = choose_out_dir(o);
+  const bool resuming = !o.resume.empty();
+  if (!resuming) o.out = choose_out_dir(o);
 
   // Data and model: every failure here happens before the run folder exists.
   DataRequest req{.data = o.data, .data_dir = o.data_dir, .target = o.target, .binary = o.binary,
@@ -146,11 +227,32 @@ int run_train(const TrainOptions& opts) {
     sched = std::make_unique<optim::OneCycleLR>(
         *opt, optim::OneCycleLROptions{.max_lr = o.lr, .total_steps = o.epochs * steps_per_epoch});
 
-  RunDir run(o.out, o.overwrite);
+  // --resume: weights, optimizer and schedule state, RNG and loader
+  // position, metrics so far, all from last.safetensors.
+  TrainProgress prog;
+  json saved_config;
+  if (resuming) {
+    const std::string last = (fs::path(o.out) / "last.safetensors").string();
+    if (!fs::exists(last))
+      throw Error(concat("--resume ", o.out, ": no last.safetensors (the run stopped before its first epoch ended); start it again"));
+    prog = load_train_checkpoint(last, model, *opt, sched.get());
+    if (prog.epochs_done >= o.epochs && prog.step == 0)
+      usage_error("--resume ", o.out, ": the run has completed its ", prog.epochs_done,
+                  " epochs; pass --epochs N (more than ", prog.epochs_done, ") to extend it");
+    saved_config = json::parse(read_file((fs::path(o.out) / "config.json").string()));
+  }
+  RunDir run(o.out, o.overwrite && !resuming);
   RunRecord rec;
   rec.args = args_json(o);
   rec.args["out"] = o.out;
   rec.command_line = o.command_line;
+  if (resuming) {
+    // The run's own command stays; each resume adds its command line.
+    rec.command_line = saved_config.value("command", std::string());
+    rec.resumed = saved_config.value("resumed", std::vector<std::string>{});
+    rec.resumed.push_back(o.command_line);
+    rec.epochs = prog.rows;
+  }
   rec.spec = spec;
   rec.device = device_name;
   rec.threads = current_threads();
@@ -173,11 +275,15 @@ int run_train(const TrainOptions& opts) {
   const char* metric_name = regression ? "r2" : "acc";
   Progress progress(Progress::stdout_is_terminal());
   install_interrupt_handler();
-  double best_metric = -INFINITY;
+  double best_metric = prog.best_metric;
   bool interrupted = false;
   EvalResult last_eval;
+  const std::vector<Tensor> trained = model.parameters();
+  if (resuming) set_rng_state(prog.rng);  // after the model's initialization drew from it
+  std::optional<DetectAnomalyGuard> anomaly;
+  if (o.detect_anomaly) anomaly.emplace();
   const double t_train = now_seconds();
-  for (int64_t epoch = 1; epoch <= o.epochs && !interrupted; ++epoch) {
+  for (int64_t epoch = prog.epochs_done + 1; epoch <= o.epochs && !interrupted; ++epoch) {
     const double t_epoch = now_seconds();
     const double lr = opt->lr();
     model.train();
@@ -185,14 +291,34 @@ int run_train(const TrainOptions& opts) {
     // Running sums stay tensors: no host round trip per step.
     Tensor loss_sum = zeros({}, {.dtype = kFloat64, .device = device});
     Tensor hits = zeros({}, {.dtype = kInt64, .device = device});
-    int64_t seen = 0, step = 0;
+    int64_t seen = 0, step = 0, skip = 0, checked_step = 0;
+    if (epoch == prog.epochs_done + 1 && prog.step > 0) {
+      // Resuming an interrupted epoch: its running sums, and its first steps
+      // are skipped (the loader's order for this epoch is the one they had).
+      loss_sum.fill_(prog.loss_sum);
+      hits.fill_(static_cast<double>(prog.hits));
+      seen = prog.seen;
+      skip = step = checked_step = prog.step;
+    }
+    // The shuffle order of epoch e is keyed on (seed, e).
+    loader.set_epoch(epoch - 1);
+    int64_t position = 0;
     for (auto [x, y] : loader) {
+      if (position++ < skip) continue;
       x = x.to(device);
       y = y.to(device);
       Tensor out = model(x);
       Tensor loss = task_loss(out, y, spec.task);
+      // On the CPU reading the loss is a load, not a device sync: check every
+      // step, before a NaN reaches the weights. Elsewhere the running sum is
+      // checked where the progress display reads it anyway.
+      if (device.is_cpu()) {
+        const double l = loss.item();
+        if (!std::isfinite(l)) diverged(run, rec, l, epoch, step + 1, step + 1, steps_per_epoch, opt->lr());
+      }
       opt->zero_grad();
       loss.backward();
+      if (o.clip_grad_norm) nn::utils::clip_grad_norm_(trained, *o.clip_grad_norm);
       opt->step();
       if (sched && o.schedule == "onecycle" && step + 1 < o.epochs * steps_per_epoch) sched->step();
       const int64_t b = x.size(0);
@@ -208,6 +334,8 @@ int run_train(const TrainOptions& opts) {
       ++step;
       if (step % 25 == 0 || seen == train_set.size()) {
         double l = loss_sum.item() / static_cast<double>(seen);
+        if (!std::isfinite(l)) diverged(run, rec, l, epoch, checked_step + 1, step, steps_per_epoch, opt->lr());
+        checked_step = step;
         double m = regression ? 1 - l : hits.item() / static_cast<double>(seen);
         progress.update(seen, l, m, metric_name);
       }
@@ -219,13 +347,19 @@ int run_train(const TrainOptions& opts) {
     const double train_seconds = now_seconds() - t_epoch;
     if (interrupted) {
       std::cout << "\ninterrupted in epoch " << epoch << " after " << step << " of " << steps_per_epoch
-                << " steps; writing last.safetensors\n";
+                << " steps; writing last.safetensors (continue with --resume " << o.out << ")\n";
+      prog.epochs_done = epoch - 1;
+      prog.step = step;
+      prog.loss_sum = loss_sum.item();
+      prog.hits = hits.item<int64_t>();
+      prog.seen = seen;
       break;
     }
     EpochRow row;
     row.epoch = static_cast<int>(epoch);
     row.lr = lr;
     double mean_loss = loss_sum.item() / static_cast<double>(seen);
+    if (!std::isfinite(mean_loss)) diverged(run, rec, mean_loss, epoch, checked_step + 1, step, steps_per_epoch, opt->lr());
     // Regression: report in the target's units (the model sees it standardized).
     row.train_loss = regression ? mean_loss * spec.target_std * spec.target_std : mean_loss;
     row.train_metric = regression ? 1 - mean_loss : hits.item() / static_cast<double>(seen);
@@ -246,13 +380,18 @@ int run_train(const TrainOptions& opts) {
       best_metric = row.test_metric;
       save(model.state_dict(), run.path("best.safetensors"), meta);
     }
-    save(model.state_dict(), run.path("last.safetensors"), meta);
+    prog = TrainProgress{.epochs_done = epoch, .best_metric = best_metric, .rows = rec.epochs};
+    prog.rng = get_rng_state();
+    prog.loader_epoch = epoch;
+    save_train_checkpoint(run.path("last.safetensors"), model, *opt, sched.get(), spec, prog);
     run.write_metrics(rec);
   }
   if (interrupted) {
-    EpochRow partial;
-    partial.epoch = static_cast<int>(rec.epochs.size());
-    save(model.state_dict(), run.path("last.safetensors"), checkpoint_metadata(spec, partial));
+    prog.best_metric = best_metric;
+    prog.rows = rec.epochs;
+    prog.rng = get_rng_state();
+    prog.loader_epoch = prog.epochs_done;
+    save_train_checkpoint(run.path("last.safetensors"), model, *opt, sched.get(), spec, prog);
   }
   rec.train_seconds = now_seconds() - t_train;
   rec.total_seconds = now_seconds() - t_start;

@@ -207,6 +207,9 @@ Batch MNIST::get_batch(const std::vector<int64_t>& indices) const {
   Tensor x = core::make_tensor({b, 1, h, w}, kFloat32, Device::cpu());
   Tensor y = core::make_tensor({b}, kInt64, Device::cpu());
   float* xp = x.data_ptr<float>();
+  // A whole split gathered at once (evaluation, `wick train`): huge pages
+  // before the first write, ~100 page faults instead of ~46000 for 188 MB.
+  if (b * row >= (int64_t{1} << 21)) detail::advise_huge_pages(xp, static_cast<size_t>(b * row) * sizeof(float));
   int64_t* yp = y.data_ptr<int64_t>();
   const int64_t* tp = targets_.data_ptr<int64_t>();
   constexpr int64_t kAhead = 4;  // rows requested from memory before they are read

@@ -154,11 +154,18 @@ void simd_tn(const GemmArgs& g, const float* a, const float* b, float* c, int64_
 }
 #endif
 
+// Multiply-adds per thread below which a narrow product stays on the calling
+// thread. A training step's head (128 x 784 x 10: 1M, ~10 us) does: the
+// second core does more for it by gathering the next batch (DataLoader
+// num_workers = 1) than by taking half of a 10 us product and meeting the
+// caller at its end, twice per step. Evaluation on a whole test set splits.
+constexpr int64_t kNarrowGrainMacs = int64_t{1} << 22;
+
 template <typename T>
 void narrow_nt(const GemmArgs& g, const T* a, const T* b, T* c) {
   const int64_t n = g.n, k = g.k;
   const T alpha = static_cast<T>(g.alpha), beta = static_cast<T>(g.beta);
-  parallel_for(g.m, std::max<int64_t>(1, (1 << 18) / std::max<int64_t>(1, n * k)), [&](int64_t i0, int64_t i1) {
+  parallel_for(g.m, std::max<int64_t>(1, kNarrowGrainMacs / std::max<int64_t>(1, n * k)), [&](int64_t i0, int64_t i1) {
 #ifdef WICK_NARROW_SIMD
     if constexpr (std::is_same_v<T, float>) {
       simd_nt(g, a, b, c, i0, i1);
@@ -184,7 +191,7 @@ void narrow_tn(const GemmArgs& g, const T* a, const T* b, T* c) {
   const int64_t m = g.m, n = g.n, k = g.k;
   const T alpha = static_cast<T>(g.alpha), beta = static_cast<T>(g.beta);
   // Threads own disjoint column ranges of C, so no two write the same value.
-  parallel_for(n, std::max<int64_t>(64, (1 << 18) / std::max<int64_t>(1, m * k)), [&](int64_t j0, int64_t j1) {
+  parallel_for(n, std::max<int64_t>(64, kNarrowGrainMacs / std::max<int64_t>(1, m * k)), [&](int64_t j0, int64_t j1) {
 #ifdef WICK_NARROW_SIMD
     if constexpr (std::is_same_v<T, float>) {
       simd_tn(g, a, b, c, j0, j1);

@@ -54,6 +54,11 @@ namespace cuda {
 // True when this build has the CUDA backend and at least one GPU is visible.
 bool is_available();
 int device_count();
+// As torch.backends.cuda.matmul.allow_tf32: off by default, so float32 matrix
+// products on the GPU round as float32 does on the CPU. On, cuBLAS may use
+// TF32 tensor cores (about 10 mantissa bits per input; faster, less exact).
+void set_allow_tf32(bool allow);
+bool allow_tf32();
 }  // namespace cuda
 
 }  // namespace wick

@@ -10,8 +10,17 @@ Backend* g_backends[3] = {nullptr, nullptr, nullptr};
 
 void register_backend(DeviceType type, Backend* b) { g_backends[static_cast<int>(type)] = b; }
 
+#ifdef WICK_HAS_CUDA
+Backend* cuda_backend();  // backend/cuda/cuda_backend.cpp
+#endif
+
 Backend* find(DeviceType type) {
   if (type == DeviceType::CPU) return cpu_backend();
+#ifdef WICK_HAS_CUDA
+  // Called, not registered from a static initializer: the linker keeps it,
+  // and the CUDA runtime is touched only when CUDA is first asked about.
+  if (type == DeviceType::CUDA) return cuda_backend();
+#endif
   return g_backends[static_cast<int>(type)];
 }
 

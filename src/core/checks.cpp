@@ -101,8 +101,10 @@ void check_index(const char* op, const Tensor& a, int64_t dim, const Tensor& ind
   else
     WICK_CHECK(index.dim() <= 1, op, ": index must be 1-D, got shape ", shape_str(index.sizes()));
   // Values are checked on the host: an out-of-range index would read or write
-  // outside the tensor's memory.
-  if (index.numel() == 0) return;
+  // outside the tensor's memory. A CUDA index is checked by the kernel itself
+  // (reported at the next synchronization): reading it here would make every
+  // indexing op wait for the GPU.
+  if (index.numel() == 0 || !index.is_cpu()) return;
   Tensor host = index.is_cpu() ? contiguous(index) : contiguous(to_device(index, Device::cpu()));
   const int64_t* p = host.data_ptr<int64_t>();
   int64_t size = a.dim() == 0 ? 1 : a.size(dim);

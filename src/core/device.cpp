@@ -2,8 +2,13 @@
 
 #include <ostream>
 
+#include <atomic>
+
 #include "backend/backend.h"
 #include "wick/error.h"
+#ifdef WICK_HAS_CUDA
+#include "backend/cuda/status.h"
+#endif
 
 namespace wick {
 
@@ -53,11 +58,16 @@ void check_device_available(const Device& d) {
   backend::get(d.type());  // throws "not built with ..." for missing backends
   if (d.is_cuda()) {
     int n = cuda::device_count();
-    if (n == 0)
+    if (n == 0) {
+      std::string why;
+#ifdef WICK_HAS_CUDA
+      why = backend::cuda::unavailable_reason();
+#endif
       throw DeviceError("device '" + d.str() +
-                        "' requested: wick was built with CUDA, but no CUDA device is present "
-                        "(check nvidia-smi and CUDA_VISIBLE_DEVICES), or use "
-                        "Device::cuda_if_available()");
+                        "' requested: wick was built with CUDA, but no CUDA device is present" +
+                        (why.empty() ? std::string() : " (the CUDA runtime says: " + why + ")") +
+                        "; check nvidia-smi and CUDA_VISIBLE_DEVICES, or use Device::cuda_if_available()");
+    }
     if (d.normalized_index() >= n)
       throw DeviceError("device '" + d.str() + "' requested, but only " + std::to_string(n) +
                         " CUDA device(s) are present: use cuda:0 .. cuda:" + std::to_string(n - 1));
@@ -71,6 +81,12 @@ int device_count() {
   return b->device_count();
 }
 bool is_available() { return device_count() > 0; }
+
+namespace {
+std::atomic<bool> g_allow_tf32{false};
+}
+void set_allow_tf32(bool allow) { g_allow_tf32.store(allow, std::memory_order_relaxed); }
+bool allow_tf32() { return g_allow_tf32.load(std::memory_order_relaxed); }
 }  // namespace cuda
 
 }  // namespace wick

@@ -70,7 +70,9 @@ void check_class_target(const char* op, const Tensor& input, const Tensor& targe
 
 // Host-side range check (composed path; the fused kernel checks as it reads).
 void check_class_values(const char* op, const Tensor& target, int64_t classes, int64_t ignore_index) {
-  if (target.numel() == 0) return;
+  // A CUDA target is not read back (that would sync every step): the gather
+  // kernel checks the classes and reports a bad one at the next synchronization.
+  if (target.numel() == 0 || !target.is_cpu()) return;
   Tensor host = core::contiguous(target.is_cpu() ? target : core::to_device(target, Device::cpu()));
   const int64_t* p = host.data_ptr<int64_t>();
   for (int64_t i = 0, n = host.numel(); i < n; ++i)

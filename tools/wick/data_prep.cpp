@@ -74,13 +74,20 @@ RawSplit load_images(const std::string& name, const std::string& data_dir, data:
 // Fashion-MNIST are read as uint8 and converted in one pass, straight into
 // the normalized float32 tensor (data::MNIST keep_uint8 with mean/std): no
 // [0, 1] float copy to page in and rewrite (speed, issue 6).
-RawSplit load_normalized_images(const std::string& name, const std::string& data_dir, data::Split split) {
+// With `keep` (the training split), MNIST-family pixels stay uint8: x is
+// them, *keep the dataset that normalizes each batch (see TrainSet).
+RawSplit load_normalized_images(const std::string& name, const std::string& data_dir, data::Split split,
+                                std::shared_ptr<const data::MNIST>* keep = nullptr) {
   const ImageStats st = image_stats(name);
   if (name == "mnist" || name == "fashion-mnist") {
     const std::string dir = resolve_dir(data_dir, name);
     const data::MNISTOptions mo{.keep_uint8 = true, .mean = st.mean[0], .std = st.std[0]};
-    std::unique_ptr<data::MNIST> ds = name == "mnist" ? std::make_unique<data::MNIST>(dir, split, mo)
-                                                      : std::make_unique<data::FashionMNIST>(dir, split, mo);
+    std::shared_ptr<data::MNIST> ds = name == "mnist" ? std::make_shared<data::MNIST>(dir, split, mo)
+                                                      : std::make_shared<data::FashionMNIST>(dir, split, mo);
+    if (keep) {
+      *keep = ds;
+      return {ds->uint8_images(), ds->targets(), ds->classes(), dir};
+    }
     std::vector<int64_t> all(static_cast<size_t>(ds->size()));
     std::iota(all.begin(), all.end(), int64_t{0});
     return {ds->get_batch(all).inputs, ds->targets(), ds->classes(), dir};
@@ -125,6 +132,22 @@ Tensor normalize_inputs(const Tensor& x, const ModelSpec& spec) {
   return (x - channel_tensor(spec.mean, x)) / channel_tensor(spec.std, x);
 }
 
+TrainSet::TrainSet(const PreparedData& d) : x_(d.train_x), y_(d.train_y), images_(d.train_images) {}
+
+data::Example TrainSet::get(int64_t index) const {
+  check_index("TrainSet::get", index);
+  data::Batch b = get_batch({index});
+  return {b.inputs.select(0, 0), b.targets.select(0, 0)};
+}
+
+data::Batch TrainSet::get_batch(const std::vector<int64_t>& indices) const {
+  for (int64_t i : indices) check_index("TrainSet::get_batch", i);
+  Tensor index = from_vector(indices, {static_cast<int64_t>(indices.size())});
+  // Rows below size() are the same rows in train_images (--limit keeps the first ones).
+  Tensor x = images_ ? images_->get_batch(indices).inputs : x_.detach().index_select(0, index);
+  return {x, y_.detach().index_select(0, index)};
+}
+
 Tensor denormalize_inputs(const Tensor& x, const ModelSpec& spec) {
   NoGradGuard no_grad;
   return x * channel_tensor(spec.std, x) + channel_tensor(spec.mean, x);
@@ -135,7 +158,7 @@ PreparedData prepare_training_data(const DataRequest& req) {
   PreparedData out;
   ModelSpec& spec = out.spec;
   if (is_builtin_dataset(req.data)) {
-    RawSplit train = load_normalized_images(req.data, req.data_dir, data::Split::Train);
+    RawSplit train = load_normalized_images(req.data, req.data_dir, data::Split::Train, &out.train_images);
     RawSplit test = load_normalized_images(req.data, req.data_dir, data::Split::Test);
     out.images = true;
     spec.dataset = req.data;

@@ -6,9 +6,13 @@
 //   regression:     float32 [N, 1], standardized (MSE)
 // The statistics and mappings used go into the ModelSpec, so evaluation
 // applies exactly what training did.
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "model_spec.h"
+#include "wick/data/dataset.h"
+#include "wick/data/mnist.h"
 #include "wick/tensor.h"
 
 namespace wick::cli {
@@ -28,6 +32,24 @@ struct PreparedData {
   Tensor train_x, train_y, test_x, test_y;
   bool images = false;
   std::string train_source, test_source;  // shown in the report
+  // MNIST / Fashion-MNIST: train_x holds the uint8 pixels of train_images,
+  // whose batches come out normalized (no float copy of the training set).
+  std::shared_ptr<const data::MNIST> train_images;
+};
+
+// The training examples of `d` (the first train_x.size(0) of them) as the
+// DataLoader's dataset: rows of train_x / train_y, or for MNIST-family data
+// normalized while each batch is gathered from the uint8 pixels.
+class TrainSet : public data::Dataset {
+ public:
+  explicit TrainSet(const PreparedData& d);
+  int64_t size() const override { return x_.size(0); }
+  data::Example get(int64_t index) const override;
+  data::Batch get_batch(const std::vector<int64_t>& indices) const override;
+
+ private:
+  Tensor x_, y_;
+  std::shared_ptr<const data::MNIST> images_;
 };
 
 bool is_builtin_dataset(const std::string& name);

@@ -215,7 +215,7 @@ int run_train(const TrainOptions& opts) {
   nn::Sequential model = spec.build();
   model.to(device);
   std::unique_ptr<optim::Optimizer> opt = make_optimizer(o, model.parameters());
-  data::TensorDataset train_set(d.train_x, d.train_y);
+  TrainSet train_set(d);  // MNIST: uint8 pixels normalized per batch (data_prep.h)
   data::DataLoader loader(train_set, {.batch_size = o.batch_size, .shuffle = true, .seed = o.seed,
                                       .num_workers = o.workers});
   const int64_t steps_per_epoch = loader.size();

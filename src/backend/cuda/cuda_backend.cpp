@@ -52,8 +52,11 @@ struct DeviceState {
   cudaStream_t stream = nullptr;
   cublasHandle_t blas = nullptr;
   bool tf32 = false;
-  KernelErrorSlot* errors = nullptr;      // pinned, mapped: the host reads it after a sync
-  KernelErrorSlot* errors_dev = nullptr;  // the same slot as the kernels address it
+  // The kernels' error slot lives in device memory (device-scope atomics
+  // only); each synchronization point queues a copy of it into a pinned host
+  // mirror before waiting, so reading it costs no extra round trip.
+  KernelErrorSlot* errors_dev = nullptr;
+  KernelErrorSlot* errors_host = nullptr;
   std::unique_ptr<BlockCache> cache;
 };
 
@@ -114,6 +117,7 @@ class CudaBackend final : public Backend {
   void copy_to_host(void* host_dst, const void* src, size_t nbytes, int index) override {
     DeviceState& d = state(index);
     if (nbytes) check(cudaMemcpyAsync(host_dst, src, nbytes, cudaMemcpyDeviceToHost, d.stream), "copy to host");
+    queue_error_readback(d);
     check(cudaStreamSynchronize(d.stream), "synchronize (copy to host)");
     report_kernel_errors(d);
   }
@@ -125,6 +129,7 @@ class CudaBackend final : public Backend {
   }
   void synchronize(int index) override {
     DeviceState& d = state(index);
+    queue_error_readback(d);
     check(cudaStreamSynchronize(d.stream), "synchronize");
     report_kernel_errors(d);
   }
@@ -192,12 +197,13 @@ class CudaBackend final : public Backend {
       // Strict float32 by default: no TF32 tensor-core rounding (see wick::cuda::set_allow_tf32).
       check_blas(cublasSetMathMode(d.blas, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
       void* slot = nullptr;
-      check(cudaHostAlloc(&slot, sizeof(KernelErrorSlot), cudaHostAllocMapped), "allocating the error slot");
-      *static_cast<KernelErrorSlot*>(slot) = KernelErrorSlot{};
-      d.errors = static_cast<KernelErrorSlot*>(slot);
-      void* dev_slot = nullptr;
-      check(cudaHostGetDevicePointer(&dev_slot, slot, 0), "cudaHostGetDevicePointer");
-      d.errors_dev = static_cast<KernelErrorSlot*>(dev_slot);
+      check(cudaMalloc(&slot, sizeof(KernelErrorSlot)), "allocating the kernel error slot");
+      check(cudaMemsetAsync(slot, 0, sizeof(KernelErrorSlot), d.stream), "clearing the kernel error slot");
+      d.errors_dev = static_cast<KernelErrorSlot*>(slot);
+      void* mirror = nullptr;
+      check(cudaMallocHost(&mirror, sizeof(KernelErrorSlot)), "allocating the error slot's host mirror");
+      d.errors_host = static_cast<KernelErrorSlot*>(mirror);
+      *d.errors_host = KernelErrorSlot{};
       cudaStream_t stream = d.stream;
       d.cache = std::make_unique<BlockCache>(
           "cuda:" + std::to_string(index),
@@ -245,11 +251,17 @@ class CudaBackend final : public Backend {
     return Ctx{d.stream, d.errors_dev};
   }
 
-  // Called after a stream synchronization: the slot is then up to date.
+  static void queue_error_readback(DeviceState& d) {
+    check(cudaMemcpyAsync(d.errors_host, d.errors_dev, sizeof(KernelErrorSlot), cudaMemcpyDeviceToHost, d.stream),
+          "reading the kernel error slot");
+  }
+
+  // Called after queue_error_readback and a stream synchronization.
   static void report_kernel_errors(DeviceState& d) {
-    const KernelErrorSlot e = *d.errors;
+    const KernelErrorSlot e = *d.errors_host;
     if (e.op == kErrNone) return;
-    *d.errors = KernelErrorSlot{};
+    *d.errors_host = KernelErrorSlot{};
+    check(cudaMemsetAsync(d.errors_dev, 0, sizeof(KernelErrorSlot), d.stream), "clearing the kernel error slot");
     static const char* const names[] = {"", "index_select", "gather", "scatter", "index_add"};
     const char* op = e.op < 5 ? names[e.op] : "index op";
     throw Error(std::string(op) + ": index " + std::to_string(e.index) + " is out of bounds for a dim of size " +

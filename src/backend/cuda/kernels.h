@@ -9,8 +9,8 @@
 namespace wick::backend::cuda {
 
 // An error a kernel found (an index out of range): kernels cannot throw, so
-// the first one is recorded here (pinned host memory mapped into the device)
-// and reported as a wick::Error at the next synchronization (item(), cpu()).
+// the first one is recorded here (device memory, read back at each
+// synchronization) and reported as a wick::Error there (item(), cpu()).
 struct KernelErrorSlot {
   unsigned long long op;  // 0: none; else a KernelErrorOp
   long long index;        // the offending index value

@@ -116,7 +116,11 @@ run_checks() {  # BIN_DIR DATA_DIR
     has_gpu=1
   fi
   if [ $has_gpu = 0 ]; then
-    echo "gpu-check: no usable CUDA device here (nvidia-smi: ${gpu_name}): the CUDA checks are skipped, not failed"
+    if [ "$gpu_name" != "none" ] && [ -n "$gpu_name" ]; then
+      # nvidia-smi sees a GPU but wick does not: a driver/runtime mismatch, a failure.
+      row "CUDA device visible to wick" FAIL "nvidia-smi: ${gpu_name}; wick: $("$bin/gpu_mnist_bench" /nonexistent all cuda 2>&1 | tail -1)"
+    fi
+    echo "gpu-check: no usable CUDA device here (nvidia-smi: ${gpu_name}): the CUDA checks are skipped"
   fi
 
   # 1. Parity suite (+ devices, allocator, and the CPU device tests).

@@ -4,7 +4,9 @@
 3 epochs Adam 1e-3; batch 128), dataset resident on the GPU, batches picked
 with index_select, one synchronization per epoch.
 
-    torch_mnist.py DATA_DIR [softmax|mlp|all]
+    torch_mnist.py DATA_DIR [softmax|mlp|all] [cuda|cpu]
+
+(cpu only to check the script itself on a machine without a GPU.)
 
 Prints RESULT lines in the wick benchmark's format; exits 0 with a SKIP line
 when torch or a CUDA device is missing."""
@@ -31,17 +33,23 @@ def read_idx(root, name):
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "data/mnist"
     which = sys.argv[2] if len(sys.argv) > 2 else "all"
+    device = sys.argv[3] if len(sys.argv) > 3 else "cuda"
     try:
         import torch
     except Exception as e:  # noqa: BLE001 - any import failure means "no torch here"
         print(f"SKIP impl=torch reason=import-failed ({type(e).__name__})")
         return 0
-    if not torch.cuda.is_available():
+    cuda = device == "cuda"
+    if cuda and not torch.cuda.is_available():
         print("SKIP impl=torch reason=no-cuda-device")
         return 0
     torch.backends.cuda.matmul.allow_tf32 = False  # as wick's default
     torch.backends.cudnn.allow_tf32 = False
-    dev = torch.device("cuda")
+    dev = torch.device(device)
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize()
 
     def prep(images):
         x = torch.from_numpy(images.astype("float32") / 255.0).reshape(-1, 784)
@@ -56,9 +64,10 @@ def main():
 
     def run(task, model, opt, epochs):
         n, batch = x_train.shape[0], 128
-        torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats()
-        torch.cuda.synchronize()
+        if cuda:
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+        sync()
         epoch_s = []
         t_total = time.perf_counter()
         for _ in range(epochs):
@@ -79,8 +88,8 @@ def main():
         model.eval()
         with torch.no_grad():
             acc = (model(x_test).argmax(1) == y_test).float().mean().item()
-        peak = torch.cuda.max_memory_allocated() / (1024 * 1024)
-        print(f"RESULT impl=torch task={task} device=cuda:0 epochs={epochs} "
+        peak = torch.cuda.max_memory_allocated() / (1024 * 1024) if cuda else 0.0
+        print(f"RESULT impl=torch task={task} device={'cuda:0' if cuda else 'cpu'} epochs={epochs} "
               f"epoch_s={','.join(f'{s:.3f}' for s in epoch_s)} total_s={total:.3f} accuracy={acc:.4f} "
               f"peak_mib={peak:.1f}", flush=True)
 

@@ -12,10 +12,6 @@
 namespace wick::backend::cuda {
 namespace {
 
-#define GRID_STRIDE(i, n) \
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); \
-       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
-
 // ---------------- fill / copy ----------------
 
 template <typename T>

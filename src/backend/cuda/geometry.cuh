@@ -80,6 +80,11 @@ Geometry<N> make_geometry(const View* const (&views)[N]) {
   return make_geometry<N>(views[0]->ndim, views[0]->sizes, strides);
 }
 
+// A grid-stride loop: i runs over [0, n) across the whole grid.
+#define GRID_STRIDE(i, n) \
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); \
+       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
+
 // Launch shape of a grid-stride loop over n elements.
 constexpr int kBlock = 256;
 inline unsigned grid_for(int64_t n) {

@@ -10,10 +10,6 @@
 namespace wick::backend::cuda {
 namespace {
 
-#define GRID_STRIDE(i, n) \
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); \
-       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
-
 __device__ __forceinline__ bool index_ok(KernelErrorSlot* errors, unsigned long long op, int64_t ix, int64_t size) {
   if (ix >= 0 && ix < size) return true;
   if (atomicCAS(&errors->op, 0ull, op) == 0ull) {

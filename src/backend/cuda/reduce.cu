@@ -9,10 +9,6 @@
 namespace wick::backend::cuda {
 namespace {
 
-#define GRID_STRIDE(i, n) \
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); \
-       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
-
 template <typename I>
 using Acc = std::conditional_t<kIsFloat<I>, double, int64_t>;
 

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <numeric>
 #include <thread>
+#include <utility>
 
 namespace wick::data {
 
@@ -37,18 +38,33 @@ class EpochRun {
   int64_t batches() const { return batches_; }
 
   // Batch k, transformed. Batches are taken in order 0, 1, 2, ...
+  // With a worker, batches are claimed one at a time by whoever gets to them
+  // first: when batch k is neither ready nor started (the worker is asleep or
+  // descheduled, e.g. its core is busy), this thread gathers it itself rather
+  // than wait, so a prefetch worker never makes an epoch slower than none.
   Batch take(int64_t k) {
     Batch b;
     if (!worker_.joinable()) {
       b = gather(k);
     } else {
       std::unique_lock<std::mutex> lock(mutex_);
-      cv_.wait(lock, [&] { return !queue_.empty() || error_; });
-      if (queue_.empty()) std::rethrow_exception(error_);
-      b = std::move(queue_.front());
-      queue_.pop_front();
-      lock.unlock();
-      cv_.notify_all();
+      for (;;) {
+        if (!ready_.empty() && ready_.front().first == k) {
+          b = std::move(ready_.front().second);
+          ready_.pop_front();
+          lock.unlock();
+          cv_.notify_all();
+          break;
+        }
+        if (error_ && error_batch_ == k) std::rethrow_exception(error_);
+        if (next_ == k) {  // nobody has started batch k: gather it here
+          ++next_;
+          lock.unlock();
+          b = gather(k);
+          break;
+        }
+        cv_.wait(lock);
+      }
     }
     if (options_.transform) b.inputs = options_.transform(b.inputs);
     return b;
@@ -71,19 +87,22 @@ class EpochRun {
 
   void work() {
     constexpr size_t kAhead = 2;  // batches ready beyond the one being used
-    for (int64_t k = 0; k < batches_; ++k) {
+    for (;;) {
+      int64_t k;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait(lock, [&] { return stop_ || queue_.size() < kAhead; });
-        if (stop_) return;
+        cv_.wait(lock, [&] { return stop_ || ready_.size() < kAhead; });
+        if (stop_ || next_ >= batches_ || error_) return;
+        k = next_++;
       }
       try {
         Batch b = gather(k);
         std::lock_guard<std::mutex> lock(mutex_);
-        queue_.push_back(std::move(b));
+        ready_.emplace_back(k, std::move(b));  // claims are in order, so ready_ stays sorted
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex_);
         error_ = std::current_exception();
+        error_batch_ = k;
         cv_.notify_all();
         return;
       }
@@ -98,8 +117,10 @@ class EpochRun {
   std::thread worker_;
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<Batch> queue_;
+  std::deque<std::pair<int64_t, Batch>> ready_;  // gathered by the worker, in batch order
+  int64_t next_ = 0;                             // the first batch nobody has started
   std::exception_ptr error_;
+  int64_t error_batch_ = -1;
   bool stop_ = false;
 };
 

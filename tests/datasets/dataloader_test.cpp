@@ -2,8 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <numeric>
 #include <set>
+#include <thread>
 
 #include "datasets/data_test_util.h"
 #include "wick/data/data.h"
@@ -166,6 +169,42 @@ TEST(DataLoader, WorkerStopsOnBreakAndForwardsErrors) {
     EXPECT_TRUE(message_has(msg, {"example 13 is broken"}));
     EXPECT_EQ(batches, 3) << "batches 0-2 arrive before the failing batch 3";
   }
+}
+
+// A worker slower than the loop (its core busy): the loop gathers the batches
+// nobody has started itself instead of waiting, and the batches and their
+// order stay exactly those of num_workers = 0.
+class SlowOffMainThread : public data::Dataset {
+ public:
+  explicit SlowOffMainThread(int64_t n) : rows_(numbered(n)) {}
+  int64_t size() const override { return rows_.size(); }
+  data::Example get(int64_t i) const override { return rows_.get(i); }
+  data::Batch get_batch(const std::vector<int64_t>& indices) const override {
+    if (std::this_thread::get_id() != main_) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    else ++on_main;
+    return rows_.get_batch(indices);
+  }
+  mutable std::atomic<int> on_main{0};
+
+ private:
+  data::TensorDataset rows_;
+  std::thread::id main_ = std::this_thread::get_id();
+};
+
+TEST(DataLoader, SlowWorkerDoesNotHoldTheLoopUp) {
+  SlowOffMainThread ds(40);
+  std::vector<std::vector<float>> xs[2];
+  for (int workers = 0; workers <= 1; ++workers) {
+    ds.on_main = 0;
+    data::DataLoader loader(ds, {.batch_size = 4, .shuffle = true, .seed = 5, .num_workers = workers});
+    for (auto [x, y] : loader) {
+      xs[workers].push_back(x.to_vector<float>());
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // the step: lets the worker claim some
+    }
+    if (workers == 1) EXPECT_GT(ds.on_main.load(), 0) << "the loop should have gathered some batches itself";
+  }
+  ASSERT_EQ(xs[0].size(), 10u);
+  EXPECT_EQ(xs[0], xs[1]);
 }
 
 TEST(DataLoader, UserDatasetDefaultGetBatchStacks) {

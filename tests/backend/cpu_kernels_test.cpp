@@ -369,6 +369,19 @@ TEST(CpuGemm, NarrowFloatKernelsMatchReference) {
   }
 }
 
+// The wide blocks (a hidden layer's forward and weight gradient, taken by the
+// same kernels where the core has AVX-512; OpenBLAS otherwise).
+TEST(CpuGemm, WideBatchProductsMatchReference) {
+  for (double beta : {0.0, 0.5}) {
+    for (int64_t n : {17, 40, 256})
+      for (int64_t m : {3, 130})
+        for (int64_t k : {37, 784}) check_float_gemm(false, true, m, n, k, beta);
+    for (int64_t m : {17, 20, 256})
+      for (int64_t n : {64, 100, 784})
+        for (int64_t k : {16, 129}) check_float_gemm(true, false, m, n, k, beta);
+  }
+}
+
 TEST(CpuGemm, LargeProductsSplitOverThreadsMatchReference) {
   const int before = wick::get_num_threads();
   for (int threads : {1, 2, 3}) {

@@ -25,6 +25,11 @@ namespace wick::backend::cpu {
 namespace {
 
 constexpr int64_t kNarrow = 16;
+#if defined(__AVX512F__) && defined(__FMA__)
+constexpr bool kWideKernels = true;
+#else
+constexpr bool kWideKernels = false;
+#endif
 
 #ifdef WICK_NARROW_SIMD
 inline float hsum(__m256 v) {
@@ -174,16 +179,41 @@ void tn_rows(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k
 }
 
 template <int... MI>
-void tn_dispatch(std::integer_sequence<int, MI...>, const GemmArgs& g, const float* a, const float* b, float* c,
-                 int64_t j0, int64_t j1) {
+void tn_dispatch(std::integer_sequence<int, MI...>, int64_t mi, const GemmArgs& g, const float* a, const float* b,
+                 float* c, int64_t j0, int64_t j1) {
   const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
-  ((g.m == MI + 1 ? tn_rows<MI + 1>(a, g.lda, b, g.ldb, g.k, alpha, beta, c, g.ldc, j0, j1) : void()), ...);
+  ((mi == MI + 1 ? tn_rows<MI + 1>(a, g.lda, b, g.ldb, g.k, alpha, beta, c, g.ldc, j0, j1) : void()), ...);
 }
 
-// Columns [j0, j1) of C = alpha A^T B + beta C, all of C's m <= 16 rows in
-// one block: B (the batch) streams through once.
+// Columns [j0, j1) of C = alpha A^T B + beta C. Up to 16 rows of C in one
+// block (the batch streams once); a wide C (a hidden layer's weight
+// gradient, AVX-512 only) in blocks of 8 rows.
 void simd_tn(const GemmArgs& g, const float* a, const float* b, float* c, int64_t j0, int64_t j1) {
-  tn_dispatch(std::make_integer_sequence<int, kNarrow>{}, g, a, b, c, j0, j1);
+  if (g.m <= kNarrow) {
+    tn_dispatch(std::make_integer_sequence<int, kNarrow>{}, g.m, g, a, b, c, j0, j1);
+    return;
+  }
+  for (int64_t i = 0; i < g.m; i += 8)
+    tn_dispatch(std::make_integer_sequence<int, 8>{}, std::min<int64_t>(8, g.m - i), g, a + i, b, c + i * g.ldc, j0,
+                j1);
+}
+
+// Rows [i0, i1) of a wide C = alpha A B^T + beta C (a hidden layer's forward,
+// AVX-512 only): 6 columns (6 rows of B, kept in L1) at a time against every
+// 4 rows of A: 24 accumulators for 10 loads per step.
+void simd_nt_wide(const GemmArgs& g, const float* a, const float* b, float* c, int64_t i0, int64_t i1) {
+  const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
+  int64_t j = 0;
+  for (; j + 6 <= g.n; j += 6) {
+    int64_t i = i0;
+    for (; i + 4 <= i1; i += 4)
+      nt_block<4, 6>(a + i * g.lda, g.lda, b + j * g.ldb, g.ldb, g.k, alpha, beta, c + i * g.ldc + j, g.ldc);
+    for (; i < i1; ++i)
+      nt_block<1, 6>(a + i * g.lda, g.lda, b + j * g.ldb, g.ldb, g.k, alpha, beta, c + i * g.ldc + j, g.ldc);
+  }
+  if (j < g.n)  // the last < 6 columns
+    for (int64_t i = i0; i < i1; ++i)
+      nt_cols<1>(a + i * g.lda, g.lda, b + j * g.ldb, g.ldb, g.n - j, g.k, alpha, beta, c + i * g.ldc + j, g.ldc);
 }
 #endif
 
@@ -201,7 +231,7 @@ void narrow_nt(const GemmArgs& g, const T* a, const T* b, T* c) {
   parallel_for(g.m, std::max<int64_t>(1, kNarrowGrainMacs / std::max<int64_t>(1, n * k)), [&](int64_t i0, int64_t i1) {
 #ifdef WICK_NARROW_SIMD
     if constexpr (std::is_same_v<T, float>) {
-      simd_nt(g, a, b, c, i0, i1);
+      g.n <= kNarrow ? simd_nt(g, a, b, c, i0, i1) : simd_nt_wide(g, a, b, c, i0, i1);
       return;
     }
 #endif
@@ -252,8 +282,13 @@ void narrow_tn(const GemmArgs& g, const T* a, const T* b, T* c) {
 }  // namespace
 
 bool gemm_narrow(const GemmArgs& g) {
-  const bool nt = !g.trans_a && g.trans_b && g.n <= kNarrow;
-  const bool tn = g.trans_a && !g.trans_b && g.m <= kNarrow;
+  // A training step's wide products (batch x features x hidden) too, where
+  // the core has AVX-512: OpenBLAS 0.3.21 runs its AVX2 kernels here, at
+  // half the FMA rate. Batch-sized: the kernels do not block for caches
+  // beyond L2, so big square products stay with OpenBLAS.
+  const bool wide = kWideKernels && g.dtype == DType::Float32;
+  const bool nt = !g.trans_a && g.trans_b && (g.n <= kNarrow || (wide && g.m <= 512 && g.k <= 4096));
+  const bool tn = g.trans_a && !g.trans_b && (g.m <= kNarrow || (wide && g.k <= 512 && g.n >= 64 && g.m <= 4096));
   if (!(nt || tn) || g.k < kNarrow) return false;
   for (int64_t bi = 0; bi < g.batch; ++bi) {
     if (g.dtype == DType::Float32) {

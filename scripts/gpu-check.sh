@@ -47,16 +47,22 @@ bundle() {
   # Portable host code (the GPU machine's CPU may differ); rpath to the bundled libs.
   configure_and_build "$build" -DWICK_NATIVE=OFF -DWICK_BUILD_BENCH=ON '-DCMAKE_BUILD_RPATH=$ORIGIN/../lib'
   local stage; stage="$(mktemp -d)"
-  mkdir -p "$stage/bin" "$stage/lib" "$stage/data/mnist"
+  mkdir -p "$stage/bin" "$stage/lib/fallback" "$stage/data/mnist"
   cp "$build/tests/wick_tests" "$build/seed_tour" "$build/bench/gpu/gpu_mnist_bench" "$stage/bin/" ||
     die "a built binary is missing"
   strip "$stage"/bin/*
   for bin in "$stage"/bin/*; do
     ldd "$bin" | awk '/=> \//{print $3}' | while read -r lib; do
-      is_system_lib "$lib" || cp -nL "$lib" "$stage/lib/"
+      is_system_lib "$lib" && continue
+      # The C++ runtime here needs glibc 2.36; the GPU machine's own is used
+      # unless it is too old for our binaries (see run_bundle).
+      case "$(basename "$lib")" in
+        libstdc++.so*|libgcc_s.so*) cp -nL "$lib" "$stage/lib/fallback/" ;;
+        *) cp -nL "$lib" "$stage/lib/" ;;
+      esac
     done
   done
-  strip --strip-unneeded "$stage"/lib/* 2>/dev/null
+  strip --strip-unneeded "$stage"/lib/*.so* "$stage"/lib/fallback/* 2>/dev/null
   for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
     if [ -f "$ROOT/data/mnist/$f.gz" ]; then cp "$ROOT/data/mnist/$f.gz" "$stage/data/mnist/"
     else gzip -9 -c "$ROOT/data/mnist/$f" > "$stage/data/mnist/$f.gz"; fi
@@ -67,8 +73,9 @@ bundle() {
     echo "git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"
     echo "cuda: $(/usr/local/cuda/bin/nvcc --version | tail -1)"
     echo "needs from the GPU machine: NVIDIA driver for CUDA 13 (libcuda.so.1), libcublas.so.13 + libcublasLt.so.13"
-    echo "newest glibc symbol used: $(objdump -T "$stage"/bin/* "$stage"/lib/* 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1)"
-    echo "bundled libs: $(ls "$stage/lib" | tr '\n' ' ')"
+    echo "newest glibc symbol used: $(objdump -T "$stage"/bin/* "$stage"/lib/*.so* 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1) (fallback C++ runtime: $(objdump -T "$stage"/lib/fallback/* 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1))"
+    echo "newest C++ runtime symbol used: $(objdump -T "$stage"/bin/* 2>/dev/null | grep -o 'GLIBCXX_[0-9.]*' | sort -uV | tail -1)"
+    echo "bundled libs: $(cd "$stage/lib" && ls -d *.so* fallback/* | tr '\n' ' ')"
   } > "$stage/MANIFEST"
   rm -rf "$out" && mkdir -p "$out"
   tar -C "$stage" -czf "$out/payload.tar.gz" . && cp "$stage/MANIFEST" "$out/"
@@ -202,6 +209,13 @@ run_bundle() {
   tar -C "$x" -xzf "$dir/payload.tar.gz" || die "cannot unpack $dir/payload.tar.gz"
   echo "gpu-check: bundle unpacked in $x ($(head -1 "$x/MANIFEST"))"
   export LD_LIBRARY_PATH="$x/lib:$(cublas_dirs)${LD_LIBRARY_PATH:-}"
+  # The machine's libstdc++ first; the bundled one only when that is too old.
+  if ! "$x/bin/wick_tests" --gtest_list_tests >/dev/null 2>"$x/load.txt"; then
+    if grep -q 'GLIBCXX\|CXXABI\|GCC_\|libstdc++\|libgcc_s' "$x/load.txt"; then
+      echo "gpu-check: this machine's C++ runtime is too old ($(head -1 "$x/load.txt")): using the bundled one"
+      export LD_LIBRARY_PATH="$x/lib/fallback:$LD_LIBRARY_PATH"
+    fi
+  fi
   run_checks "$x/bin" "$x/data/mnist"
 }
 

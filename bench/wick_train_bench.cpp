@@ -84,7 +84,7 @@ std::string json_list(const std::vector<double>& v) {
 
 int main(int argc, char** argv) {
   std::string task = "softmax", root = "data/mnist";
-  int epochs = -1, threads = 0;
+  int epochs = -1, threads = 0, workers = -1;
   bool load_only = false;
   uint64_t seed = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -94,9 +94,10 @@ int main(int argc, char** argv) {
     else if (k == "--epochs") epochs = std::stoi(v);
     else if (k == "--seed") seed = std::stoull(v);
     else if (k == "--threads") threads = std::stoi(v);
+    else if (k == "--workers") workers = std::stoi(v);
     else if (k == "--load-only") load_only = v == "float";
     else {
-      std::cerr << "usage: wick_train_bench --task softmax|binary|mlp [--data DIR] [--epochs N] [--seed S] [--threads T] [--load-only float]\n";
+      std::cerr << "usage: wick_train_bench --task softmax|binary|mlp [--data DIR] [--epochs N] [--seed S] [--threads T] [--workers 0|1] [--load-only float]\n";
       return 2;
     }
   }
@@ -142,7 +143,7 @@ int main(int argc, char** argv) {
   else opt = std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = 0.01, .momentum = 0.9});
 
   data::DataLoader loader(train, {.batch_size = 128, .shuffle = true, .seed = seed,
-                                  .num_workers = get_num_threads() > 1 ? 1 : 0});
+                                  .num_workers = workers >= 0 ? workers : get_num_threads() > 1 ? 1 : 0});
 
   std::vector<double> epoch_s;
   const auto t_train = Clock::now();

@@ -28,7 +28,7 @@ inline void add_elementwise_cases(CaseList& L) {
     };
     for (const auto& [sa, sb] : pairs) {
       const bool nz = b.nonzero_rhs;
-      MakeFn make = [sa, sb, nz](InputGen& g) {
+      MakeFn make = [sa = sa, sb = sb, nz](InputGen& g) {  // init-captures: clang 14 cannot capture structured bindings
         return Inputs{g.normal(sa), nz ? g.away(sb, {0}, 0.5) : g.normal(sb)};
       };
       F2 fn = b.fn;

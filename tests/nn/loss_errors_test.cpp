@@ -16,12 +16,12 @@ namespace F = wick::nn::functional;
 
 // A tensor that claims to live on cuda:0. Without a CUDA build no real one can
 // exist, but the device checks come before any data is touched, so a
-// metadata-only handle is enough to test the message. (Leaks one Storage: its
-// destructor would hand a null block to a CUDA allocator that is not there.)
+// metadata-only handle is enough to test the message.
 Tensor on_other_device(const Shape& shape, DType dtype = kFloat32) {
   if (cuda::is_available()) return zeros(shape, {.dtype = dtype, .device = Device::cuda()});
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::shared_ptr<Storage>(new Storage(nullptr, 0, Device::cuda()), [](Storage*) {});
+  // Null data: ~Storage hands nothing back, so no cuda backend is needed to free it.
+  impl->storage = std::make_shared<Storage>(nullptr, 0, Device::cuda());
   impl->sizes = shape;
   impl->strides.assign(shape.size(), 1);
   for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)

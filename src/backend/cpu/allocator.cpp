@@ -6,6 +6,25 @@
 
 #include "wick/error.h"
 
+// Under AddressSanitizer a cached block is poisoned while it sits on a free
+// list: a tensor used after its storage was released would otherwise read a
+// block ASan thinks is live (it never reached free()), and go unnoticed.
+#if defined(__SANITIZE_ADDRESS__)
+#define WICK_ASAN_POISONING 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WICK_ASAN_POISONING 1
+#endif
+#endif
+#ifdef WICK_ASAN_POISONING
+#include <sanitizer/asan_interface.h>
+#define WICK_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define WICK_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define WICK_POISON(p, n) ((void)(p), (void)(n))
+#define WICK_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace wick::backend::cpu {
 
 // Small requests round up to a multiple of 64 bytes (classes 64..512). Above
@@ -45,6 +64,7 @@ void* CachingAllocator::allocate(size_t nbytes) {
     if (!list.empty()) {
       void* p = list.back();
       list.pop_back();
+      WICK_UNPOISON(p, size);
       return p;
     }
     stats_.reserved += size;
@@ -71,6 +91,7 @@ void CachingAllocator::deallocate(void* ptr, size_t nbytes) {
   const size_t size = class_size(nbytes);
   std::lock_guard<std::mutex> lock(mutex_);
   stats_.allocated -= size;
+  WICK_POISON(ptr, size);
   free_[class_index(nbytes)].push_back(ptr);
 }
 
@@ -83,6 +104,7 @@ void CachingAllocator::empty_cache() {
   std::lock_guard<std::mutex> lock(mutex_);
   for (int i = 0; i < kNumClasses; ++i) {
     for (void* p : free_[i]) {
+      WICK_UNPOISON(p, size_of_class(i));
       std::free(p);
       stats_.reserved -= size_of_class(i);
     }

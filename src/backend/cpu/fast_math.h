@@ -31,7 +31,9 @@ inline float fast_exp(float x) {
   p = p * z + r + 1.0f;
   // Scale by 2^n as 2^(n/2) * 2^(n - n/2): each half is a normal float for
   // n in [-150, 128], and the final multiply rounds subnormals correctly.
-  const int32_t ni = static_cast<int32_t>(n);
+  // NaN input: p is already NaN; converting a NaN n to int would be undefined
+  // behaviour (UBSan's float-cast-overflow), so scale by 2^0 instead.
+  const int32_t ni = static_cast<int32_t>(n == n ? n : 0.0f);
   const int32_t n1 = ni / 2, n2 = ni - n1;
   const float s1 = std::bit_cast<float>((n1 + 127) << 23);
   const float s2 = std::bit_cast<float>((n2 + 127) << 23);

@@ -126,3 +126,17 @@ put("model_spec", "bad-format", json.dumps(dict(spec, format="v0")).encode())
 put("model_spec", "wrong-type", json.dumps(dict(spec, input_shape="784")).encode())
 put("model_spec", "not-json", b'{"format": "wick.model.v1", "kind": ')
 put("model_spec", "negative", json.dumps(dict(spec, hidden=[-4])).encode())
+# --- run_config: config.json of a `wick train` run, as --resume reads it
+args = {"data": "mnist", "data_dir": "data", "model": "mlp", "epochs": 3, "batch_size": 128, "optimizer": "adam",
+        "lr": 0.001, "momentum": 0.0, "schedule": "cosine", "device": "cpu", "seed": 0, "threads": 1, "workers": 0,
+        "out": "runs/x", "hidden": "256", "batchnorm": True, "dropout": 0.2, "clip_grad_norm": 1.0}
+put("run_config", "mlp", json.dumps({"args": args, "status": "done"}).encode())
+csv_args = dict(args, data="points.csv", model="linear", target="y", test_fraction=0.2, limit=100,
+                optimizer="sgd", momentum=0.9, weight_decay=0.0)
+for k in ("hidden", "batchnorm", "dropout", "clip_grad_norm"):
+    del csv_args[k]
+put("run_config", "csv", json.dumps({"args": csv_args}).encode())
+put("run_config", "float-epochs", json.dumps({"args": dict(args, epochs=1e300)}).encode())
+put("run_config", "negative-seed", json.dumps({"args": dict(args, seed=-1)}).encode())
+put("run_config", "no-args", b'{"status": "done"}')
+put("run_config", "truncated", json.dumps({"args": args}).encode()[:40])

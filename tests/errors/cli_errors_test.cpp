@@ -168,6 +168,21 @@ std::vector<CliRow> rows() {
          return std::vector<std::string>{"train", "--resume", scratch() + "/a-run", "--lr", "0.5"};
        },
        2, {"--lr cannot be changed", "only --epochs"}},
+      {"cli_resume_damaged_config",
+       [] {
+         fs::create_directories(scratch() + "/damaged-run");
+         write_bytes("damaged-run/config.json",
+                     R"({"args": {"data": "mnist", "data_dir": "data", "model": "softmax", "epochs": 1e300}})");
+         return std::vector<std::string>{"train", "--resume", scratch() + "/damaged-run"};
+       },
+       1, {"config.json", "\"epochs\" must be an integer"}},
+      {"cli_resume_config_without_args",
+       [] {
+         fs::create_directories(scratch() + "/argless-run");
+         write_bytes("argless-run/config.json", R"({"status": "done"})");
+         return std::vector<std::string>{"train", "--resume", scratch() + "/argless-run"};
+       },
+       1, {"config.json", "no \"args\" object"}},
       {"cli_predict_out_in_missing_folder",
        [] {
          return std::vector<std::string>{"predict", linear_checkpoint(), write_bytes("abc.csv", "a,b,c\n1,2,3\n"),

@@ -15,6 +15,7 @@
 #include "data_prep.h"
 #include "evaluate.h"
 #include "progress.h"
+#include "run_config.h"
 #include "run_dir.h"
 #include "train_state.h"
 #include "wick/autograd.h"
@@ -33,33 +34,6 @@ using nlohmann::json;
 using wick::detail::concat;
 
 namespace {
-
-void validate(const TrainOptions& o) {
-  const std::string models[] = {"softmax", "logistic", "linear", "mlp"};
-  if (std::find(std::begin(models), std::end(models), o.model) == std::end(models))
-    usage_error("--model ", o.model, ": unknown model; choose softmax, logistic, linear or mlp");
-  if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw")
-    usage_error("--optimizer ", o.optimizer, ": unknown optimizer; choose sgd, adam or adamw");
-  if (o.schedule != "none" && o.schedule != "cosine" && o.schedule != "step" && o.schedule != "onecycle")
-    usage_error("--schedule ", o.schedule, ": unknown schedule; choose none, cosine, step or onecycle");
-  if (o.epochs < 1) usage_error("--epochs ", o.epochs, ": must be at least 1");
-  if (o.batch_size < 1) usage_error("--batch-size ", o.batch_size, ": must be at least 1");
-  if (!(o.lr > 0) || !std::isfinite(o.lr)) usage_error("--lr ", o.lr, ": the learning rate must be a positive number");
-  if (!(o.momentum >= 0 && o.momentum < 1)) usage_error("--momentum ", o.momentum, ": must be in [0, 1)");
-  if (o.momentum > 0 && o.optimizer != "sgd")
-    usage_error("--momentum applies to --optimizer sgd (Adam's beta1 plays that role)");
-  if (o.weight_decay && !(*o.weight_decay >= 0)) usage_error("--weight-decay ", *o.weight_decay, ": must be >= 0");
-  if (!(o.dropout >= 0 && o.dropout < 1)) usage_error("--dropout ", o.dropout, ": must be in [0, 1)");
-  if (o.model != "mlp" && (!o.hidden.empty() || o.batchnorm || o.dropout > 0))
-    usage_error("--hidden, --batchnorm and --dropout apply to --model mlp, not ", o.model);
-  parse_int_list(o.hidden, "--hidden");
-  if (o.threads < 0) usage_error("--threads ", o.threads, ": must be >= 0 (0: all cores)");
-  if (o.workers != 0 && o.workers != 1) usage_error("--workers ", o.workers, ": must be 0 or 1");
-  if (o.limit < 0) usage_error("--limit ", o.limit, ": must be >= 0 (0: the whole training set)");
-  if (!(o.test_fraction > 0 && o.test_fraction < 1)) usage_error("--test-fraction ", o.test_fraction, ": must be in (0, 1)");
-  if (o.clip_grad_norm && !(*o.clip_grad_norm > 0 && std::isfinite(*o.clip_grad_norm)))
-    usage_error("--clip-grad-norm ", *o.clip_grad_norm, ": must be a positive number (the largest gradient norm, e.g. 1.0)");
-}
 
 // --out: refuse to mix a new run into an old one unless asked to.
 std::string choose_out_dir(const TrainOptions& o) {
@@ -119,40 +93,7 @@ TrainOptions resume_options(const TrainOptions& given) {
                   " cannot be changed (only --epochs, to extend the run)");
   const std::string cfg_path = (fs::path(dir) / "config.json").string();
   if (!fs::exists(cfg_path)) throw Error(cfg_path + ": no such file; --resume needs the folder of a `wick train` run");
-  json a;
-  try {
-    a = json::parse(read_file(cfg_path)).at("args");
-  } catch (const json::exception& e) {
-    throw FormatError(cfg_path + ": not a valid run config (" + e.what() + ")");
-  }
-  TrainOptions o;
-  try {
-    o.data = a.at("data");
-    o.data_dir = a.at("data_dir");
-    o.model = a.at("model");
-    o.epochs = a.at("epochs");
-    o.batch_size = a.at("batch_size");
-    o.optimizer = a.at("optimizer");
-    o.lr = a.at("lr");
-    o.momentum = a.at("momentum");
-    o.schedule = a.at("schedule");
-    o.device = a.at("device");
-    o.seed = a.at("seed");
-    o.threads = a.at("threads");
-    o.workers = a.at("workers");
-    o.target = a.value("target", std::string());
-    o.binary = a.value("binary", int64_t{-1});
-    o.hidden = a.value("hidden", std::string());
-    o.batchnorm = a.value("batchnorm", false);
-    o.dropout = a.value("dropout", 0.0);
-    if (a.contains("weight_decay")) o.weight_decay = a.at("weight_decay").get<double>();
-    o.limit = a.value("limit", int64_t{0});
-    o.test_fraction = a.value("test_fraction", 0.2);
-    if (a.contains("clip_grad_norm")) o.clip_grad_norm = a.at("clip_grad_norm").get<double>();
-    o.detect_anomaly = a.value("detect_anomaly", false);
-  } catch (const json::exception& e) {
-    throw FormatError(cfg_path + ": the saved flags are not valid (" + e.what() + ")");
-  }
+  TrainOptions o = train_options_from_config(read_file(cfg_path), cfg_path);
   if (std::find(given.given_flags.begin(), given.given_flags.end(), "--epochs") != given.given_flags.end())
     o.epochs = given.epochs;
   o.out = dir;
@@ -185,7 +126,7 @@ int run_train(const TrainOptions& opts) {
   if (opts.resume.empty() && opts.data.empty())
     usage_error("--data is required: mnist, fashion-mnist, cifar10 or a PATH.csv (or --resume RUN_DIR)");
   TrainOptions o = opts.resume.empty() ? opts : resume_options(opts);
-  validate(o);
+  validate_train_options(o);
   const double t_start = now_seconds();
   std::string device_name = resolve_device(o.device);
   Device device(device_name);

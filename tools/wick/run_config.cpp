@@ -1,0 +1,140 @@
+#include "run_config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "common.h"
+
+namespace wick::cli {
+
+using nlohmann::json;
+
+namespace {
+
+const char* const kFix = "; the file is damaged or was edited: restore it or start a new run";
+
+// Typed reads: nlohmann's get<int64_t>() would convert 1e300 or -3.5 with a
+// plain cast (undefined for out-of-range values), so integers must be stored
+// as JSON integers.
+class Args {
+ public:
+  Args(const json& args, const std::string& path) : a_(args), path_(path) {}
+
+  bool has(const char* key) const { return a_.contains(key); }
+  int64_t integer(const char* key, int64_t lo, int64_t hi) const {
+    const json& v = at(key);
+    if (v.is_number_unsigned()) {
+      uint64_t u = v.get<uint64_t>();
+      if (u <= static_cast<uint64_t>(hi)) return static_cast<int64_t>(u);
+    } else if (v.is_number_integer()) {
+      int64_t i = v.get<int64_t>();
+      if (i >= lo && i <= hi) return i;
+    }
+    bad(key, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  uint64_t unsigned_integer(const char* key) const {
+    const json& v = at(key);
+    if (!v.is_number_unsigned()) bad(key, "a non-negative integer");
+    return v.get<uint64_t>();
+  }
+  double number(const char* key) const {
+    const json& v = at(key);
+    if (!v.is_number()) bad(key, "a number");
+    return v.get<double>();
+  }
+  std::string string(const char* key) const {
+    const json& v = at(key);
+    if (!v.is_string()) bad(key, "a string");
+    return v.get<std::string>();
+  }
+  bool boolean(const char* key) const {
+    const json& v = at(key);
+    if (!v.is_boolean()) bad(key, "true or false");
+    return v.get<bool>();
+  }
+
+ private:
+  const json& at(const char* key) const {
+    auto it = a_.find(key);
+    if (it == a_.end()) throw FormatError(path_ + ": not a valid run config: \"args\" has no \"" + key + "\"" + kFix);
+    return *it;
+  }
+  [[noreturn]] void bad(const char* key, const std::string& want) const {
+    throw FormatError(path_ + ": not a valid run config: \"args\".\"" + key + "\" must be " + want + kFix);
+  }
+  const json& a_;
+  const std::string& path_;
+};
+
+}  // namespace
+
+TrainOptions train_options_from_config(const std::string& json_text, const std::string& path) {
+  json doc;
+  try {
+    doc = json::parse(json_text);
+  } catch (const json::exception& e) {
+    throw FormatError(path + ": not a valid run config (" + e.what() + ")" + kFix);
+  }
+  if (!doc.is_object() || !doc.contains("args") || !doc["args"].is_object())
+    throw FormatError(path + ": not a valid run config: no \"args\" object (the flags of the run)" + kFix);
+  const Args a(doc["args"], path);
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+  TrainOptions o;
+  o.data = a.string("data");
+  o.data_dir = a.string("data_dir");
+  o.model = a.string("model");
+  o.epochs = a.integer("epochs", 0, kMax);
+  o.batch_size = a.integer("batch_size", 0, kMax);
+  o.optimizer = a.string("optimizer");
+  o.lr = a.number("lr");
+  o.momentum = a.number("momentum");
+  o.schedule = a.string("schedule");
+  o.device = a.string("device");
+  o.seed = a.unsigned_integer("seed");
+  o.threads = static_cast<int>(a.integer("threads", 0, kIntMax));
+  o.workers = static_cast<int>(a.integer("workers", 0, 1));
+  if (a.has("target")) o.target = a.string("target");
+  if (a.has("binary")) o.binary = a.integer("binary", -1, kMax);
+  if (a.has("hidden")) o.hidden = a.string("hidden");
+  if (a.has("batchnorm")) o.batchnorm = a.boolean("batchnorm");
+  if (a.has("dropout")) o.dropout = a.number("dropout");
+  if (a.has("weight_decay")) o.weight_decay = a.number("weight_decay");
+  if (a.has("limit")) o.limit = a.integer("limit", 0, kMax);
+  if (a.has("test_fraction")) o.test_fraction = a.number("test_fraction");
+  if (a.has("clip_grad_norm")) o.clip_grad_norm = a.number("clip_grad_norm");
+  if (a.has("detect_anomaly")) o.detect_anomaly = a.boolean("detect_anomaly");
+  return o;
+}
+
+void validate_train_options(const TrainOptions& o) {
+  const std::string models[] = {"softmax", "logistic", "linear", "mlp"};
+  if (std::find(std::begin(models), std::end(models), o.model) == std::end(models))
+    usage_error("--model ", o.model, ": unknown model; choose softmax, logistic, linear or mlp");
+  if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw")
+    usage_error("--optimizer ", o.optimizer, ": unknown optimizer; choose sgd, adam or adamw");
+  if (o.schedule != "none" && o.schedule != "cosine" && o.schedule != "step" && o.schedule != "onecycle")
+    usage_error("--schedule ", o.schedule, ": unknown schedule; choose none, cosine, step or onecycle");
+  if (o.epochs < 1) usage_error("--epochs ", o.epochs, ": must be at least 1");
+  if (o.batch_size < 1) usage_error("--batch-size ", o.batch_size, ": must be at least 1");
+  if (!(o.lr > 0) || !std::isfinite(o.lr)) usage_error("--lr ", o.lr, ": the learning rate must be a positive number");
+  if (!(o.momentum >= 0 && o.momentum < 1)) usage_error("--momentum ", o.momentum, ": must be in [0, 1)");
+  if (o.momentum > 0 && o.optimizer != "sgd")
+    usage_error("--momentum applies to --optimizer sgd (Adam's beta1 plays that role)");
+  if (o.weight_decay && !(*o.weight_decay >= 0)) usage_error("--weight-decay ", *o.weight_decay, ": must be >= 0");
+  if (!(o.dropout >= 0 && o.dropout < 1)) usage_error("--dropout ", o.dropout, ": must be in [0, 1)");
+  if (o.model != "mlp" && (!o.hidden.empty() || o.batchnorm || o.dropout > 0))
+    usage_error("--hidden, --batchnorm and --dropout apply to --model mlp, not ", o.model);
+  parse_int_list(o.hidden, "--hidden");
+  if (o.threads < 0) usage_error("--threads ", o.threads, ": must be >= 0 (0: all cores)");
+  if (o.workers != 0 && o.workers != 1) usage_error("--workers ", o.workers, ": must be 0 or 1");
+  if (o.limit < 0) usage_error("--limit ", o.limit, ": must be >= 0 (0: the whole training set)");
+  if (!(o.test_fraction > 0 && o.test_fraction < 1)) usage_error("--test-fraction ", o.test_fraction, ": must be in (0, 1)");
+  if (o.clip_grad_norm && !(*o.clip_grad_norm > 0 && std::isfinite(*o.clip_grad_norm)))
+    usage_error("--clip-grad-norm ", *o.clip_grad_norm, ": must be a positive number (the largest gradient norm, e.g. 1.0)");
+}
+
+}  // namespace wick::cli

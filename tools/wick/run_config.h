@@ -1,0 +1,22 @@
+#pragma once
+// The flags of a `wick train` run as config.json keeps them ("args"), read
+// back for `wick train --resume`, and the one place that checks a set of
+// train flags, whether they came from the command line or from that file.
+// config.json comes from disk and may be damaged or edited by hand, so the
+// reader accepts exactly the types args_json() writes (integers for counts,
+// numbers for rates, strings, booleans) and says which key is wrong; the
+// values then go through the same validation as the command line's.
+#include <string>
+
+#include "commands.h"
+
+namespace wick::cli {
+
+// Throws wick::FormatError naming `path` and the key when the JSON text is
+// not a run config; the caller then validates the result.
+TrainOptions train_options_from_config(const std::string& json_text, const std::string& path);
+
+// Throws UsageError naming the flag and its allowed values.
+void validate_train_options(const TrainOptions& o);
+
+}  // namespace wick::cli

@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "backend/cpu/kernels.h"
+#include "backend/arg_best.h"
 #include "backend/cpu/loops.h"
 
 namespace wick::backend::cpu {
@@ -295,21 +296,9 @@ void arg_reduce(ReduceOp op, const View& values, const View& indices, const View
       int64_t* ix = reinterpret_cast<int64_t*>(p[1]);
       const T* x0 = reinterpret_cast<const T*>(p[2]);
       for (int64_t j = 0; j < n; ++j) {
-        const T* x = x0 + j * li;
-        T best = x[0];
-        int64_t bi = 0;
-        // Strict comparisons keep the first index on ties; the first NaN
-        // wins and nothing replaces it (best == best fails for NaN).
-        for (int64_t i = 1; i < len; ++i) {
-          const T y = x[i * sd];
-          const bool better = is_max ? (y > best) : (y < best);
-          if (better || (y != y && best == best)) {
-            best = y;
-            bi = i;
-          }
-        }
+        T best;
+        ix[j * lx] = arg_best(x0 + j * li, len, sd, is_max, &best);
         v[j * lv] = best;
-        ix[j * lx] = bi;
       }
     });
   });

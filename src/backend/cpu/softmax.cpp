@@ -8,6 +8,7 @@
 #include "backend/cpu/fast_math.h"
 #include "backend/cpu/kernels.h"
 #include "backend/cpu/loops.h"
+#include "backend/outer_dims.h"
 
 namespace wick::backend::cpu {
 namespace {
@@ -75,13 +76,7 @@ template <typename T>
 template <int N>
 Layout<N> outer_layout(const View* const views[N], int dim) {
   int64_t sizes[kMaxDims], st[N][kMaxDims];
-  int nd = 0;
-  for (int d = 0; d < views[0]->ndim; ++d) {
-    if (d == dim) continue;
-    sizes[nd] = views[0]->sizes[d];
-    for (int k = 0; k < N; ++k) st[k][nd] = views[k]->strides[d];
-    ++nd;
-  }
+  const int nd = outer_dims<N>(views, dim, sizes, st);
   char* data[N];
   int esize[N];
   const int64_t* strides[N];

@@ -3,8 +3,11 @@
 // double, as the CPU kernels do, so both backends agree to rounding.
 #include <cmath>
 
+#define WICK_HOST_DEVICE __host__ __device__
+#include "backend/arg_best.h"
 #include "backend/cuda/device_math.cuh"
 #include "backend/cuda/geometry.cuh"
+#include "backend/outer_dims.h"
 
 namespace wick::backend::cuda {
 namespace {
@@ -106,19 +109,9 @@ __global__ void arg_reduce_kernel(Geometry<3> g, bool is_max, T* values, int64_t
   GRID_STRIDE(j, g.numel) {
     int64_t off[3];
     g.offsets(j, off);
-    const T* x = in + off[2];
-    T best = x[0];
-    int64_t bi = 0;
-    for (int64_t i = 1; i < len; ++i) {
-      const T y = x[i * sd];
-      const bool better = is_max ? (y > best) : (y < best);
-      if (better || (y != y && best == best)) {
-        best = y;
-        bi = i;
-      }
-    }
+    T best;
+    indices[off[1]] = arg_best(in + off[2], len, sd, is_max, &best);
     values[off[0]] = best;
-    indices[off[1]] = bi;
   }
 }
 
@@ -198,13 +191,7 @@ __global__ void softmax_backward_kernel(Geometry<3> rows, T* gi, const T* g, con
 template <int N>
 Geometry<N> outer_geometry(const View* const (&views)[N], int dim) {
   int64_t sizes[kMaxDims], st[N][kMaxDims];
-  int nd = 0;
-  for (int d = 0; d < views[0]->ndim; ++d) {
-    if (d == dim) continue;
-    sizes[nd] = views[0]->sizes[d];
-    for (int k = 0; k < N; ++k) st[k][nd] = views[k]->strides[d];
-    ++nd;
-  }
+  const int nd = outer_dims<N>(views, dim, sizes, st);
   const int64_t* strides[N];
   for (int k = 0; k < N; ++k) strides[k] = st[k];
   return make_geometry<N>(nd, sizes, strides);

@@ -175,16 +175,6 @@ std::string find_file(const std::vector<std::string>& dirs, const std::string& n
   return "";
 }
 
-void advise_huge_pages(void* p, size_t n) {
-#ifdef MADV_HUGEPAGE
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  if (n < 4 * kHuge) return;
-  const auto begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  const auto end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kHuge - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#endif
-}
-
 std::string shell_quote(const std::string& text) {
   std::string r = "'";
   for (char c : text) {

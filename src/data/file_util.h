@@ -33,11 +33,6 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& bytes, const std::string
 // The first of dir/name, dir/name.gz over `dirs` that exists; "" if none.
 std::string find_file(const std::vector<std::string>& dirs, const std::string& name, bool allow_gz = true);
 
-// Asks the kernel for transparent huge pages on [p, p + n) before its first
-// write: a fresh 188 MB tensor then takes ~100 page faults instead of ~46000.
-// A hint only; ignored where unsupported.
-void advise_huge_pages(void* p, size_t n);
-
 // 'text' quoted for /bin/sh.
 std::string shell_quote(const std::string& text);
 

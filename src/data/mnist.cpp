@@ -143,12 +143,10 @@ MNIST::MNIST(const std::string& name, const std::string& root, Split split, cons
   const uint8_t* src = images.payload();
   if (keep_uint8_) {
     images_ = core::make_tensor({n, 1, h, w}, kUInt8, Device::cpu());
-    detail::advise_huge_pages(images_.raw_data(), static_cast<size_t>(count));
     std::memcpy(images_.raw_data(), src, static_cast<size_t>(count));
   } else {
     images_ = core::make_tensor({n, 1, h, w}, kFloat32, Device::cpu());
     float* dst = images_.data_ptr<float>();
-    detail::advise_huge_pages(dst, static_cast<size_t>(count) * sizeof(float));
     // Divide (not multiply by 1/255): the same floats as torchvision's ToTensor.
     // One thread: memory-bound, and an OpenMP team here would be a second pool
     // of spinning threads beside the backend's.
@@ -207,9 +205,6 @@ Batch MNIST::get_batch(const std::vector<int64_t>& indices) const {
   Tensor x = core::make_tensor({b, 1, h, w}, kFloat32, Device::cpu());
   Tensor y = core::make_tensor({b}, kInt64, Device::cpu());
   float* xp = x.data_ptr<float>();
-  // A whole split gathered at once (evaluation, `wick train`): huge pages
-  // before the first write, ~100 page faults instead of ~46000 for 188 MB.
-  if (b * row >= (int64_t{1} << 21)) detail::advise_huge_pages(xp, static_cast<size_t>(b * row) * sizeof(float));
   int64_t* yp = y.data_ptr<int64_t>();
   const int64_t* tp = targets_.data_ptr<int64_t>();
   constexpr int64_t kAhead = 4;  // rows requested from memory before they are read

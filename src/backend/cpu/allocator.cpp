@@ -1,6 +1,9 @@
 #include "backend/cpu/allocator.h"
 
+#include <sys/mman.h>
+
 #include <bit>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -53,6 +56,24 @@ size_t CachingAllocator::size_of_class(int index) {
 
 CachingAllocator::~CachingAllocator() { empty_cache(); }
 
+namespace {
+
+// Large blocks ask for transparent huge pages before anything touches them:
+// a whole dataset split or a big batch then takes ~100 page faults instead of
+// ~46,000 for 188 MB, which on a VM where each fault is expensive is most of
+// the cost of loading MNIST. Only the 2 MiB-aligned interior is advised.
+void advise_huge_pages(void* p, size_t n) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  if (n < 4 * kHuge) return;
+  const auto begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+}
+
+}  // namespace
+
 void* CachingAllocator::allocate(size_t nbytes) {
   const size_t size = class_size(nbytes);
   const int idx = class_index(nbytes);
@@ -83,6 +104,7 @@ void* CachingAllocator::allocate(size_t nbytes) {
     throw Error("cpu: out of memory allocating " + std::to_string(nbytes) +
                 " bytes; reduce the batch size or free tensors you no longer need");
   }
+  advise_huge_pages(p, size);
   return p;
 }
 

@@ -97,26 +97,42 @@ TEST(AtomicSave, SigkillDuringSaveLeavesTheOldOrTheNewCheckpoint) {
   std::string expect_prev = "a";
   std::vector<std::string> killed;
   for (int it = 0; it < kIterations; ++it) {
+    // The child reports each completed save on this pipe. On odd iterations
+    // the parent waits for one report before its random delay, so completed
+    // saves are seen however slow saving is here (ASan, a loaded CI box):
+    // a window based on the parent's own first save alone can be shorter
+    // than every save of a freshly forked child.
+    int done_pipe[2];
+    ASSERT_EQ(::pipe(done_pipe), 0);
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       // The child saves forever; only the kill ends it. It starts with the
       // content that is not on disk now, so every save changes the file.
+      ::close(done_pipe[0]);
       bool next_b = expect_prev == "a";
       try {
         for (;;) {
           wick::save(next_b ? b : a, target, next_b ? meta_b : meta_a);
           next_b = !next_b;
+          const char one = 1;
+          if (::write(done_pipe[1], &one, 1) != 1) ::_exit(4);
         }
       } catch (...) {
         ::_exit(3);
       }
+    }
+    ::close(done_pipe[1]);
+    if (it % 2 == 1) {
+      char one = 0;
+      ASSERT_EQ(::read(done_pipe[0], &one, 1), 1) << "the saving child died before finishing a save";
     }
     std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(when(rng)));
     const bool temp_present = fs::exists(target + ".tmp." + std::to_string(pid));
     ASSERT_EQ(::kill(pid, SIGKILL), 0);
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ::close(done_pipe[0]);
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the saving child failed on its own";
     killed_mid_write += temp_present;
 

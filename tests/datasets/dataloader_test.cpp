@@ -180,7 +180,7 @@ class SlowOffMainThread : public data::Dataset {
   int64_t size() const override { return rows_.size(); }
   data::Example get(int64_t i) const override { return rows_.get(i); }
   data::Batch get_batch(const std::vector<int64_t>& indices) const override {
-    if (std::this_thread::get_id() != main_) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (std::this_thread::get_id() != main_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     else ++on_main;
     return rows_.get_batch(indices);
   }

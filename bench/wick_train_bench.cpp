@@ -5,9 +5,12 @@
 //   wick_train_bench --task softmax|binary|mlp [--data data/mnist] [--epochs N] [--seed S]
 //
 // Threads: wick::set_num_threads(--threads, default WICK_NUM_THREADS or
-// OMP_NUM_THREADS), one knob for the backend's pool and its GEMMs. With 2 or
-// more threads the DataLoader also builds the next batch on a background
-// thread (num_workers = 1) while the current one trains.
+// OMP_NUM_THREADS), one knob for the backend's pool and its GEMMs, and the
+// only threads wick runs: the DataLoader builds batches inline
+// (num_workers = 0) unless --workers 1 asks for a background thread. On the
+// 2-core VM a third thread (pool worker + loader worker + the loop) slowed
+// every task, and handing a freshly gathered batch to another core costs about
+// as much as gathering it (docs/PERFORMANCE.md, "Two threads").
 //
 // The protocol, the same math in all three programs (each takes its natural
 // fastest path to it):
@@ -86,6 +89,7 @@ int main(int argc, char** argv) {
   std::string task = "softmax", root = "data/mnist";
   int epochs = -1, threads = 0, workers = -1;
   bool load_only = false;
+  bool loader_only = false;  // epochs that only assemble batches: the data side of an epoch
   uint64_t seed = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
@@ -96,8 +100,9 @@ int main(int argc, char** argv) {
     else if (k == "--threads") threads = std::stoi(v);
     else if (k == "--workers") workers = std::stoi(v);
     else if (k == "--load-only") load_only = v == "float";
+    else if (k == "--loader-only") loader_only = v == "1";
     else {
-      std::cerr << "usage: wick_train_bench --task softmax|binary|mlp [--data DIR] [--epochs N] [--seed S] [--threads T] [--workers 0|1] [--load-only float]\n";
+      std::cerr << "usage: wick_train_bench --task softmax|binary|mlp [--data DIR] [--epochs N] [--seed S] [--threads T] [--workers 0|1] [--load-only float] [--loader-only 1]\n";
       return 2;
     }
   }
@@ -143,7 +148,7 @@ int main(int argc, char** argv) {
   else opt = std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = 0.01, .momentum = 0.9});
 
   data::DataLoader loader(train, {.batch_size = 128, .shuffle = true, .seed = seed,
-                                  .num_workers = workers >= 0 ? workers : get_num_threads() > 1 ? 1 : 0});
+                                  .num_workers = workers >= 0 ? workers : 0});
 
   std::vector<double> epoch_s;
   const auto t_train = Clock::now();
@@ -151,6 +156,7 @@ int main(int argc, char** argv) {
     const auto t0 = Clock::now();
     model.train();
     for (auto [x, y] : loader) {
+      if (loader_only) continue;
       Tensor out = model(x);
       Tensor loss = binary ? nn::functional::binary_cross_entropy_with_logits(out, y)
                            : nn::functional::cross_entropy(out, y);

@@ -1,5 +1,6 @@
 #include "wick/optim/sgd.h"
 
+#include "backend/cpu/loops.h"
 #include "core/core.h"
 #include "optim/dispatch.h"
 
@@ -66,9 +67,15 @@ void SGD::update(size_t index, const Tensor& p, const Tensor& g) {
       detail::with_flag(o.weight_decay != 0, [&](auto wd) {
         detail::with_flag(use_momentum, [&](auto mom) {
           detail::with_flag(o.nesterov, [&](auto nest) {
-            sgd_loop<T, decltype(wd)::value, decltype(mom)::value, decltype(nest)::value>(
-                p.data_ptr<T>(), g.data_ptr<T>(), use_momentum ? buf.data_ptr<T>() : nullptr, p.numel(), T(o.lr),
-                T(o.weight_decay), first ? T(0) : T(o.momentum), first ? T(1) : T(1 - o.dampening), T(o.momentum));
+            T* pp = p.data_ptr<T>();
+            T* bp = use_momentum ? buf.data_ptr<T>() : nullptr;
+            const T* gp = g.data_ptr<T>();
+            // Element-wise: any split gives the same bits (see adam.cpp).
+            backend::cpu::parallel_for(p.numel(), backend::cpu::kGrainCheap, [&](int64_t b, int64_t e) {
+              sgd_loop<T, decltype(wd)::value, decltype(mom)::value, decltype(nest)::value>(
+                  pp + b, gp + b, bp ? bp + b : nullptr, e - b, T(o.lr), T(o.weight_decay),
+                  first ? T(0) : T(o.momentum), first ? T(1) : T(1 - o.dampening), T(o.momentum));
+            });
           });
         });
       });

@@ -15,6 +15,9 @@
 #include <wick/wick.h>
 
 #include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <string>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -188,6 +191,60 @@ TEST(ConcurrentData, LoaderWorkerThreadGivesTheInlineBatches) {
       if (++n == 2) break;
     EXPECT_EQ(n, 2);
   }
+}
+
+
+// Both sleeping paths of the hand-over: a loop slower than the worker (the
+// worker runs out of room and sleeps past its spin) and a worker slower than
+// the loop (the loop waits for a batch the worker has started, then sleeps),
+// and an error thrown on the worker thread reaching the loop.
+class SlowRows : public data::Dataset {
+ public:
+  SlowRows(int64_t n, int64_t fail_row) : rows_(arange(0, n).to(kFloat32).unsqueeze(1), arange(0, n)), fail_row_(fail_row) {}
+  int64_t size() const override { return rows_.size(); }
+  data::Example get(int64_t i) const override { return rows_.get(i); }
+  data::Batch get_batch(const std::vector<int64_t>& indices) const override {
+    if (std::this_thread::get_id() != main_) std::this_thread::sleep_for(std::chrono::microseconds(slow_worker_us));
+    for (int64_t i : indices)
+      if (i == fail_row_) throw std::runtime_error("row " + std::to_string(i) + " is unreadable");
+    return rows_.get_batch(indices);
+  }
+  int slow_worker_us = 0;
+
+ private:
+  data::TensorDataset rows_;
+  int64_t fail_row_;
+  std::thread::id main_ = std::this_thread::get_id();
+};
+
+TEST(ConcurrentData, LoaderHandOverSleepsAndWakesOnBothSides) {
+  SlowRows ds(200, /*fail_row=*/-1);
+  for (int slow_worker : {0, 1}) {
+    ds.slow_worker_us = slow_worker ? 2000 : 0;
+    data::DataLoader loader(ds, {.batch_size = 10, .num_workers = 1});
+    std::vector<float> seen;
+    for (auto [x, y] : loader) {
+      if (!slow_worker) std::this_thread::sleep_for(std::chrono::microseconds(1000));  // past the 200 us spin
+      for (float v : x.to_vector<float>()) seen.push_back(v);
+    }
+    ASSERT_EQ(seen.size(), 200u) << "slow worker " << slow_worker;
+    for (size_t i = 0; i < seen.size(); ++i) ASSERT_EQ(seen[i], static_cast<float>(i)) << "slow worker " << slow_worker;
+  }
+  // Row 55 is in batch 5: batches 0-4 arrive, then the worker's error.
+  SlowRows bad(200, /*fail_row=*/55);
+  data::DataLoader loader(bad, {.batch_size = 10, .num_workers = 1});
+  int batches = 0;
+  try {
+    for (auto b : loader) {
+      (void)b;
+      ++batches;
+      std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+    ADD_FAILURE() << "the unreadable row did not stop the epoch";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("row 55 is unreadable"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(batches, 5);
 }
 
 }  // namespace

@@ -19,6 +19,11 @@
 // the batch is handed to you, so the random transforms draw from the global
 // generator in the same order as with num_workers = 0: both settings give
 // exactly the same batches. The dataset must outlive the loader.
+// The worker is a thread beside the backend's pool: with set_num_threads(2)
+// on a 2-core machine it makes three, and on the VM measured in
+// docs/PERFORMANCE.md that was slower than num_workers = 0 for every MNIST
+// task. It pays when get_batch is slow (decoding, file reads) or when the
+// pool has one thread and a core is free.
 #include <cstdint>
 #include <iterator>
 #include <memory>

@@ -321,9 +321,8 @@ int run_train(const TrainOptions& opts) {
       best_metric = row.test_metric;
       save(model.state_dict(), run.path("best.safetensors"), meta);
     }
-    prog = TrainProgress{.epochs_done = epoch, .best_metric = best_metric, .rows = rec.epochs};
-    prog.rng = get_rng_state();
-    prog.loader_epoch = epoch;
+    prog = TrainProgress{.epochs_done = epoch, .best_metric = best_metric, .rng = get_rng_state(),
+                         .loader_epoch = epoch, .rows = rec.epochs};
     save_train_checkpoint(run.path("last.safetensors"), model, *opt, sched.get(), spec, prog);
     run.write_metrics(rec);
   }

@@ -68,6 +68,10 @@ function(wick_add_cuda_backend target)
     -diag-suppress=186)  # "unsigned < 0": the templates cover uint8 too
   target_sources(${target} PRIVATE ${_cpp} $<TARGET_OBJECTS:wick_cuda_kernels>)
   target_compile_definitions(${target} PRIVATE WICK_HAS_CUDA=1)
-  # Static cudart: the binaries need only the driver (libcuda) and cuBLAS.
-  target_link_libraries(${target} PRIVATE CUDA::cudart_static CUDA::cublas)
+  # Static cudart: the binaries need only the driver (libcuda) and cuBLAS,
+  # which src/backend/cuda/cuda_cublas.cpp loads on first use (dlopen), so a
+  # CPU run never maps it; the toolkit's library directory is its fallback.
+  target_link_libraries(${target} PRIVATE CUDA::cudart_static ${CMAKE_DL_LIBS})
+  target_include_directories(${target} PRIVATE ${CUDAToolkit_INCLUDE_DIRS})
+  target_compile_definitions(${target} PRIVATE WICK_CUBLAS_DIR="${CUDAToolkit_LIBRARY_DIR}")
 endfunction()

@@ -6,7 +6,6 @@
 // stream, so the host never waits except in copy_to_host (item(), cpu(),
 // to(cpu)) and synchronize(). Memory freed by the host is reused at once:
 // the stream orders the next writer after the last reader.
-#include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
 #include <atomic>
@@ -18,6 +17,7 @@
 
 #include "backend/backend.h"
 #include "backend/cuda/block_cache.h"
+#include "backend/cuda/cublas_api.h"
 #include "backend/cuda/kernels.h"
 #include "backend/cuda/status.h"
 #include "wick/device.h"
@@ -184,10 +184,10 @@ class CudaBackend final : public Backend {
       DeviceState& d = s.state;
       set_device(index);
       check(cudaStreamCreateWithFlags(&d.stream, cudaStreamNonBlocking), "creating the stream");
-      check_blas(cublasCreate(&d.blas), "cublasCreate");
-      check_blas(cublasSetStream(d.blas, d.stream), "cublasSetStream");
+      check_blas(cublas().create(&d.blas), "cublasCreate");
+      check_blas(cublas().set_stream(d.blas, d.stream), "cublasSetStream");
       // Strict float32 by default: no TF32 tensor-core rounding (see wick::cuda::set_allow_tf32).
-      check_blas(cublasSetMathMode(d.blas, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+      check_blas(cublas().set_math_mode(d.blas, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
       void* slot = nullptr;
       check(cudaMalloc(&slot, sizeof(KernelErrorSlot)), "allocating the kernel error slot");
       check(cudaMemsetAsync(slot, 0, sizeof(KernelErrorSlot), d.stream), "clearing the kernel error slot");
@@ -280,7 +280,7 @@ void CudaBackend::gemm(const GemmArgs& g) {
   }
   const bool tf32 = wick::cuda::allow_tf32();
   if (tf32 != d.tf32) {
-    check_blas(cublasSetMathMode(d.blas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+    check_blas(cublas().set_math_mode(d.blas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
     d.tf32 = tf32;
   }
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the
@@ -292,13 +292,13 @@ void CudaBackend::gemm(const GemmArgs& g) {
   const int batch = static_cast<int>(g.batch);
   if (g.dtype == DType::Float64) {
     const double alpha = g.alpha, beta = g.beta;
-    check_blas(cublasDgemmStridedBatched(d.blas, tb, ta, n, m, k, &alpha, static_cast<const double*>(g.b), ldb,
+    check_blas(cublas().dgemm_strided_batched(d.blas, tb, ta, n, m, k, &alpha, static_cast<const double*>(g.b), ldb,
                                          g.stride_b, static_cast<const double*>(g.a), lda, g.stride_a, &beta,
                                          static_cast<double*>(g.c), ldc, g.stride_c, batch),
                "cublasDgemmStridedBatched");
   } else if (g.dtype == DType::Float32) {
     const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
-    check_blas(cublasSgemmStridedBatched(d.blas, tb, ta, n, m, k, &alpha, static_cast<const float*>(g.b), ldb,
+    check_blas(cublas().sgemm_strided_batched(d.blas, tb, ta, n, m, k, &alpha, static_cast<const float*>(g.b), ldb,
                                          g.stride_b, static_cast<const float*>(g.a), lda, g.stride_a, &beta,
                                          static_cast<float*>(g.c), ldc, g.stride_c, batch),
                "cublasSgemmStridedBatched");

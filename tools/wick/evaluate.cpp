@@ -6,7 +6,9 @@
 
 #include "common.h"
 #include "wick/autograd.h"
+#include "wick/creation.h"
 #include "wick/indexing.h"
+#include "wick/metrics.h"
 
 namespace wick::cli {
 
@@ -89,27 +91,18 @@ EvalResult evaluate(nn::Module& model, const Tensor& x, const Tensor& y, const M
       r.predicted[i + e] = spec.task == TaskKind::Binary ? (row[0] > 0 ? 1 : 0) : std::max_element(row, row + c) - row;
     }
   });
-  int64_t correct = 0;
-  for (int64_t e = 0; e < r.n; ++e) {
-    int64_t t = r.truth[e], p = r.predicted[e];
-    if (t >= 0 && t < k && p >= 0 && p < k) ++r.confusion[t][p];
-    correct += t == p;
-  }
+  // Counts and scores by wick::metrics (scikit-learn's definitions).
+  const Tensor cm = metrics::confusion_matrix(from_vector(r.predicted, {r.n}), from_vector(r.truth, {r.n}), k);
+  const metrics::ClassificationReport rep = metrics::precision_recall_f1(cm);
+  const std::vector<int64_t> counts = cm.to_vector<int64_t>();
+  for (int64_t t = 0; t < k; ++t) r.confusion[t].assign(counts.begin() + t * k, counts.begin() + (t + 1) * k);
   r.loss = loss_sum / static_cast<double>(r.n);
-  r.metric = static_cast<double>(correct) / static_cast<double>(r.n);
-  for (int64_t c = 0; c < k; ++c) {
-    int64_t tp = r.confusion[c][c], col = 0, row = 0;
-    for (int64_t j = 0; j < k; ++j) {
-      col += r.confusion[j][c];
-      row += r.confusion[c][j];
-    }
-    ClassScores s;
-    s.support = row;
-    s.precision = col ? double(tp) / double(col) : 0;
-    s.recall = row ? double(tp) / double(row) : 0;
-    s.f1 = s.precision + s.recall > 0 ? 2 * s.precision * s.recall / (s.precision + s.recall) : 0;
-    r.per_class.push_back(s);
-  }
+  r.metric = rep.accuracy;
+  const std::vector<double> precision = rep.precision.to_vector<double>(), recall = rep.recall.to_vector<double>(),
+                            f1 = rep.f1.to_vector<double>();
+  const std::vector<int64_t> support = rep.support.to_vector<int64_t>();
+  for (int64_t c = 0; c < k; ++c)
+    r.per_class.push_back({.precision = precision[c], .recall = recall[c], .f1 = f1[c], .support = support[c]});
   return r;
 }
 

@@ -75,24 +75,24 @@ struct SmoothL1LossOptions {
   double beta = 1.0;  // >= 0
 };
 struct BCELossOptions {
-  Tensor weight;  // optional; broadcast to the input's shape
+  Tensor weight{};  // optional; broadcast to the input's shape
   Reduction reduction = Reduction::Mean;
 };
 struct BCEWithLogitsLossOptions {
-  Tensor weight;  // optional; broadcast to the input's shape
+  Tensor weight{};  // optional; broadcast to the input's shape
   Reduction reduction = Reduction::Mean;
   // optional; weight of the positive class, broadcast along the last dim
   // ([C] for input [N, C]): pos_weight = negatives/positives balances classes.
-  Tensor pos_weight;
+  Tensor pos_weight{};
 };
 struct CrossEntropyLossOptions {
-  Tensor weight;               // optional; [C] rescaling per class
+  Tensor weight{};               // optional; [C] rescaling per class
   int64_t ignore_index = -100;  // class-index targets with this value add nothing
   Reduction reduction = Reduction::Mean;
   double label_smoothing = 0.0;  // in [0, 1]
 };
 struct NLLLossOptions {
-  Tensor weight;
+  Tensor weight{};
   int64_t ignore_index = -100;
   Reduction reduction = Reduction::Mean;
 };

@@ -73,6 +73,7 @@ class EpochRun {
   static constexpr int64_t kAhead = 2;            // batches gathered beyond the one in use
   static constexpr int64_t kSlots = kAhead + 1;   // batch k lives in slot k % kSlots
   static constexpr auto kSpin = std::chrono::microseconds(200);
+  static constexpr auto kNap = std::chrono::milliseconds(5);
 
   struct Slot {
     std::atomic<int64_t> batch{-1};  // the batch whose result is here (release-stored by the worker)
@@ -97,7 +98,7 @@ class EpochRun {
         return b;
       }
       // The worker is gathering batch k: wait for it.
-      wait_until([&] { return slot.batch.load(std::memory_order_acquire) == k; }, main_sleeping_);
+      wait_until([&] { return slot.batch.load(std::memory_order_seq_cst) == k; }, main_sleeping_);
     }
   }
 
@@ -109,7 +110,7 @@ class EpochRun {
   }
 
   bool room() const {
-    return next_.load(std::memory_order_acquire) < taken_.load(std::memory_order_acquire) + kAhead;
+    return next_.load(std::memory_order_seq_cst) < taken_.load(std::memory_order_seq_cst) + kAhead;
   }
 
   void work() {
@@ -118,7 +119,7 @@ class EpochRun {
       int64_t k = next_.load(std::memory_order_acquire);
       if (k >= batches_) return;
       if (!room()) {
-        wait_until([&] { return stop_.load(std::memory_order_acquire) || room(); }, worker_sleeping_);
+        wait_until([&] { return stop_.load(std::memory_order_seq_cst) || room(); }, worker_sleeping_);
         continue;
       }
       if (!next_.compare_exchange_strong(k, k + 1, std::memory_order_acq_rel)) continue;  // the loop took it
@@ -137,8 +138,10 @@ class EpochRun {
 
   // Spins for kSpin, then sleeps until `ready()`; `sleeping` tells the other
   // side to signal. The flag is set before the last check under the mutex and
-  // read after the other side's state change (both seq_cst), so a change is
-  // either seen by that check or followed by a notify.
+  // read after the other side's state change (flag, state and the checks all
+  // seq_cst), so a change is either seen by that check or followed by a
+  // notify. The sleep is still bounded (kNap) so that a missed signal could
+  // only ever cost a few milliseconds, never a hang.
   template <class Ready>
   void wait_until(Ready ready, std::atomic<bool>& sleeping) {
     const auto deadline = std::chrono::steady_clock::now() + kSpin;
@@ -147,7 +150,7 @@ class EpochRun {
       if (spins % 64 == 0 && std::chrono::steady_clock::now() > deadline) {
         std::unique_lock<std::mutex> lock(mutex_);
         sleeping.store(true, std::memory_order_seq_cst);
-        cv_.wait(lock, ready);
+        while (!ready()) cv_.wait_for(lock, kNap);
         sleeping.store(false, std::memory_order_seq_cst);
         return;
       }

@@ -64,7 +64,20 @@ struct Zmm {
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
   static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
-  static float sum(T v) { return _mm512_reduce_add_ps(v); }
+  // The same additions in the same order as GCC's _mm512_reduce_add_ps (so
+  // the same bits), written out because GCC 12's version of it trips
+  // -Wuninitialized inside its own header at every instantiation.
+  static float sum(T v) {
+    // Masked extracts with an explicit (zero) source: the unmasked forms
+    // merge into _mm256_undefined_pd(), which is what GCC warns about.
+    const __m512d d = _mm512_castps_pd(v);
+    const __m256 lo = _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xF, d, 0));
+    const __m256 hi = _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xF, d, 1));
+    const __m256 h = _mm256_add_ps(hi, lo);
+    const __m128 q = _mm_add_ps(_mm256_extractf128_ps(h, 1), _mm256_castps256_ps128(h));
+    const __m128 p = _mm_add_ps(q, _mm_shuffle_ps(q, q, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm_cvtss_f32(p) + _mm_cvtss_f32(_mm_shuffle_ps(p, p, _MM_SHUFFLE(1, 1, 1, 1)));
+  }
 };
 using Wide = Zmm;
 #else

@@ -1,7 +1,7 @@
 // DataLoader: epoch order, inline or prefetched batches.
 //
 // An EpochRun owns one epoch: its order and, with num_workers = 1, a worker
-// thread that gathers batches ahead into a small queue. Iterators share the
+// thread that gathers batches ahead into a ring of slots. Iterators share the
 // run; when the last one lets go (end of loop, or `break`), the worker is told
 // to stop and joined. Transforms run on the consumer's thread (see dataloader.h).
 #include "wick/data/dataloader.h"
@@ -41,8 +41,9 @@ void cpu_relax() {
 // in the steady state: each side spins briefly (a pause loop) for the other,
 // and only after kSpin sleeps on the condition variable, which the other side
 // then signals. A futex wake-up per batch costs tens of microseconds on a VM,
-// more than gathering an MNIST batch (about 17 us), so a loader that slept
-// and woke for every batch made the epoch slower than no worker at all.
+// more than gathering an MNIST batch (about 17 us): a loader that slept and
+// woke for every batch cost 5 ms more per MNIST epoch than this one. (Moving
+// each batch to the other core still costs; see dataloader.h.)
 class EpochRun {
  public:
   EpochRun(const Dataset& dataset, const DataLoaderOptions& options, std::vector<int64_t> order, int64_t batches)
@@ -62,7 +63,7 @@ class EpochRun {
   // With a worker, batches are claimed one at a time by whoever gets to them
   // first: when batch k is neither ready nor started (the worker is asleep or
   // descheduled, e.g. its core is busy), this thread gathers it itself rather
-  // than wait, so a prefetch worker never makes an epoch slower than none.
+  // than wait, so a descheduled worker never holds the loop up.
   Batch take(int64_t k) {
     Batch b = worker_.joinable() ? take_shared(k) : gather(k);
     if (options_.transform) b.inputs = options_.transform(b.inputs);
@@ -76,7 +77,7 @@ class EpochRun {
   static constexpr auto kNap = std::chrono::milliseconds(5);
 
   struct Slot {
-    std::atomic<int64_t> batch{-1};  // the batch whose result is here (release-stored by the worker)
+    std::atomic<int64_t> batch{-1};  // the batch whose result is here, stored after data/error
     Batch data;
     std::exception_ptr error;
   };

@@ -87,7 +87,7 @@ std::string json_list(const std::vector<double>& v) {
 
 int main(int argc, char** argv) {
   std::string task = "softmax", root = "data/mnist";
-  int epochs = -1, threads = 0, workers = -1;
+  int epochs = -1, threads = 0, workers = 0;
   bool load_only = false;
   bool loader_only = false;  // epochs that only assemble batches: the data side of an epoch
   uint64_t seed = 0;
@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
   else opt = std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = 0.01, .momentum = 0.9});
 
   data::DataLoader loader(train, {.batch_size = 128, .shuffle = true, .seed = seed,
-                                  .num_workers = workers >= 0 ? workers : 0});
+                                  .num_workers = workers});
 
   std::vector<double> epoch_s;
   const auto t_train = Clock::now();

@@ -13,8 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace wick;
   try {
     std::string text(reinterpret_cast<const char*>(data), size);
-    cli::TrainOptions o = cli::train_options_from_config(text, "config.json");
-    cli::validate_train_options(o);
+    cli::validate_train_options(cli::read_run_config(text, "config.json").options);
   } catch (const wick::Error&) {
   } catch (const cli::UsageError&) {
   }

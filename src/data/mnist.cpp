@@ -204,7 +204,6 @@ Example MNIST::get(int64_t index) const {
   return {b.inputs.select(0, 0), b.targets.select(0, 0)};
 }
 
-
 Batch MNIST::get_batch(const std::vector<int64_t>& indices) const {
   const auto b = static_cast<int64_t>(indices.size());
   const int64_t h = images_.size(2), w = images_.size(3), row = h * w;

@@ -16,9 +16,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <stdexcept>
 #include <string>
-#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -192,7 +192,6 @@ TEST(ConcurrentData, LoaderWorkerThreadGivesTheInlineBatches) {
     EXPECT_EQ(n, 2);
   }
 }
-
 
 // Both sleeping paths of the hand-over: a loop slower than the worker (the
 // worker runs out of room and sleeps past its spin) and a worker slower than

@@ -71,7 +71,7 @@ class Args {
 
 }  // namespace
 
-TrainOptions train_options_from_config(const std::string& json_text, const std::string& path) {
+SavedRun read_run_config(const std::string& json_text, const std::string& path) {
   json doc;
   try {
     doc = json::parse(json_text);
@@ -107,7 +107,19 @@ TrainOptions train_options_from_config(const std::string& json_text, const std::
   if (a.has("test_fraction")) o.test_fraction = a.number("test_fraction");
   if (a.has("clip_grad_norm")) o.clip_grad_norm = a.number("clip_grad_norm");
   if (a.has("detect_anomaly")) o.detect_anomaly = a.boolean("detect_anomaly");
-  return o;
+  SavedRun run{.options = o};
+  if (doc.contains("command")) {
+    if (!doc["command"].is_string())
+      throw FormatError(path + ": not a valid run config: \"command\" must be a string" + kFix);
+    run.command = doc["command"].get<std::string>();
+  }
+  if (doc.contains("resumed")) {
+    const json& r = doc["resumed"];
+    if (!r.is_array() || !std::all_of(r.begin(), r.end(), [](const json& c) { return c.is_string(); }))
+      throw FormatError(path + ": not a valid run config: \"resumed\" must be a list of strings" + kFix);
+    for (const json& c : r) run.resumed.push_back(c.get<std::string>());
+  }
+  return run;
 }
 
 void validate_train_options(const TrainOptions& o) {

@@ -82,9 +82,10 @@ json args_json(const TrainOptions& o) {
   return j;
 }
 
-// --resume RUN_DIR: the run's own flags from its config.json (args_json's
-// inverse); only --epochs may be given again, to extend the run.
-TrainOptions resume_options(const TrainOptions& given) {
+// --resume RUN_DIR: the run's own flags and command history from its
+// config.json (args_json's inverse); only --epochs may be given again, to
+// extend the run.
+SavedRun resume_options(const TrainOptions& given) {
   const std::string& dir = given.resume;
   if (!fs::is_directory(dir)) usage_error("--resume ", dir, ": no such run folder");
   for (const std::string& flag : given.given_flags)
@@ -93,13 +94,14 @@ TrainOptions resume_options(const TrainOptions& given) {
                   " cannot be changed (only --epochs, to extend the run)");
   const std::string cfg_path = (fs::path(dir) / "config.json").string();
   if (!fs::exists(cfg_path)) throw Error(cfg_path + ": no such file; --resume needs the folder of a `wick train` run");
-  TrainOptions o = train_options_from_config(read_file(cfg_path), cfg_path);
+  SavedRun saved = read_run_config(read_file(cfg_path), cfg_path);
+  TrainOptions& o = saved.options;
   if (std::find(given.given_flags.begin(), given.given_flags.end(), "--epochs") != given.given_flags.end())
     o.epochs = given.epochs;
   o.out = dir;
   o.resume = dir;
   o.command_line = given.command_line;
-  return o;
+  return saved;
 }
 
 // The loss went NaN or Inf: stop now, keep last.safetensors as the last good
@@ -125,7 +127,8 @@ TrainOptions resume_options(const TrainOptions& given) {
 int run_train(const TrainOptions& opts) {
   if (opts.resume.empty() && opts.data.empty())
     usage_error("--data is required: mnist, fashion-mnist, cifar10 or a PATH.csv (or --resume RUN_DIR)");
-  TrainOptions o = opts.resume.empty() ? opts : resume_options(opts);
+  SavedRun saved = opts.resume.empty() ? SavedRun{.options = opts} : resume_options(opts);
+  TrainOptions& o = saved.options;
   validate_train_options(o);
   const double t_start = now_seconds();
   std::string device_name = resolve_device(o.device);
@@ -171,7 +174,6 @@ int run_train(const TrainOptions& opts) {
   // --resume: weights, optimizer and schedule state, RNG and loader
   // position, metrics so far, all from last.safetensors.
   TrainProgress prog;
-  json saved_config;
   if (resuming) {
     const std::string last = (fs::path(o.out) / "last.safetensors").string();
     if (!fs::exists(last))
@@ -180,7 +182,6 @@ int run_train(const TrainOptions& opts) {
     if (prog.epochs_done >= o.epochs && prog.step == 0)
       usage_error("--resume ", o.out, ": the run has completed its ", prog.epochs_done,
                   " epochs; pass --epochs N (more than ", prog.epochs_done, ") to extend it");
-    saved_config = json::parse(read_file((fs::path(o.out) / "config.json").string()));
   }
   RunDir run(o.out, o.overwrite && !resuming);
   RunRecord rec;
@@ -189,8 +190,8 @@ int run_train(const TrainOptions& opts) {
   rec.command_line = o.command_line;
   if (resuming) {
     // The run's own command stays; each resume adds its command line.
-    rec.command_line = saved_config.value("command", std::string());
-    rec.resumed = saved_config.value("resumed", std::vector<std::string>{});
+    rec.command_line = saved.command;
+    rec.resumed = saved.resumed;
     rec.resumed.push_back(o.command_line);
     rec.epochs = prog.rows;
   }

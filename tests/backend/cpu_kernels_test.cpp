@@ -370,11 +370,13 @@ TEST(CpuGemm, NarrowFloatKernelsMatchReference) {
 }
 
 // The wide blocks (a hidden layer's forward and weight gradient, taken by the
-// same kernels where the core has AVX-512; OpenBLAS otherwise).
+// same kernels where the core has AVX-512; OpenBLAS otherwise). The forward
+// takes the dot-product kernel below 32 rows and the packed one from 32
+// (every tail of its 8 x 8 copy tiles, 32-column panels and 8-row blocks).
 TEST(CpuGemm, WideBatchProductsMatchReference) {
   for (double beta : {0.0, 0.5}) {
     for (int64_t n : {17, 40, 256})
-      for (int64_t m : {3, 130})
+      for (int64_t m : {3, 31, 32, 130})
         for (int64_t k : {37, 784}) check_float_gemm(false, true, m, n, k, beta);
     for (int64_t m : {17, 20, 256})
       for (int64_t n : {64, 100, 784})

@@ -4,6 +4,9 @@
 //
 //   handoff [KB ...]      default 100 (an MNIST uint8 batch) and 400 (float)
 //
+// First it times one cache line's round trip between the two cores (a flag
+// bounced back and forth): the latency every hand-over pays at least once.
+//
 // Why: a prefetching DataLoader (or a batch gathered by two threads) hands
 // each batch across cores; docs/PERFORMANCE.md ("Two threads") uses these
 // numbers to explain why that did not pay on the 2-core VM.
@@ -48,6 +51,34 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// Median round trip of one cache line: core 0 writes a flag, core 1 answers.
+void ping_pong() {
+  constexpr int kRounds = 20000, kBatch = 100;
+  alignas(64) std::atomic<int> flag{0};
+  std::thread other([&] {
+    pin(1);
+    for (int i = 0; i < kRounds * kBatch; ++i) {
+      while (flag.load(std::memory_order_acquire) != 2 * i + 1) {
+      }
+      flag.store(2 * i + 2, std::memory_order_release);
+    }
+  });
+  pin(0);
+  std::vector<double> per_trip;
+  for (int r = 0; r < kRounds; ++r) {
+    const auto t0 = Clock::now();
+    for (int i = r * kBatch; i < (r + 1) * kBatch; ++i) {
+      flag.store(2 * i + 1, std::memory_order_release);
+      while (flag.load(std::memory_order_acquire) != 2 * i + 2) {
+      }
+    }
+    per_trip.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / kBatch);
+  }
+  other.join();
+  std::printf("cache line round trip between the cores: %.0f ns (median of %d x %d)\n", median(per_trip) * 1e9,
+              kRounds, kBatch);
+}
+
 void measure(size_t kb) {
   const size_t n = kb * 1024 / sizeof(float);
   const int rounds = 2000;
@@ -90,6 +121,7 @@ int main(int argc, char** argv) {
   std::vector<size_t> sizes;
   for (int i = 1; i < argc; ++i) sizes.push_back(static_cast<size_t>(std::atoi(argv[i])));
   if (sizes.empty()) sizes = {100, 400};
+  ping_pong();
   for (size_t kb : sizes) measure(kb);
   return 0;
 }

@@ -1,10 +1,11 @@
 // Dropout: functional::dropout and the nn::Dropout layer.
 #include "wick/nn/dropout.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/node.h"
-#include "backend/philox.h"
+#include "backend/cpu/philox_blocks.h"
 #include "core/core.h"
 #include "nn/layers_common.h"
 #include "wick/elementwise.h"
@@ -20,30 +21,26 @@ namespace {
 // batch costs n/4 blocks instead of the n that core's bernoulli draws. An
 // element survives when its word >= p * 2^32 (probability 1 - p, to 2^-32).
 // noise = mask / (1 - p) is both the output factor and the saved gradient.
+// The words come 1024 at a time from philox_blocks (vectorized: 16 blocks
+// per step), and the mask loop over them vectorizes too.
 template <typename T>
 void dropout_kernel(const T* x, T* out, T* noise, int64_t n, double p) {
   const uint64_t blocks = static_cast<uint64_t>((n + 3) / 4);
   const GeneratorState s = wick::detail::reserve_random(blocks);
   const uint64_t threshold = static_cast<uint64_t>(std::ceil(p * 4294967296.0));
+  // p so close to 1 that p * 2^32 rounds up to 2^32: no word survives.
+  const bool none = threshold > 0xFFFFFFFFu;
+  const auto t32 = static_cast<uint32_t>(none ? 0 : threshold);
   const T scale = static_cast<T>(1.0 / (1.0 - p));
-  const int64_t full = n / 4;
-  uint32_t w[4];
-  // Full blocks with a fixed-size body (unrolled; w stays in registers).
-  for (int64_t b = 0; b < full; ++b) {
-    backend::philox4x32(s.seed, s.offset + static_cast<uint64_t>(b), w);
-    const int64_t i = b * 4;
-    for (int j = 0; j < 4; ++j) {
-      const T k = w[j] >= threshold ? scale : T(0);
-      noise[i + j] = k;
-      out[i + j] = x[i + j] * k;
-    }
-  }
-  if (full * 4 < n) {
-    backend::philox4x32(s.seed, s.offset + static_cast<uint64_t>(full), w);
-    for (int64_t i = full * 4; i < n; ++i) {
-      const T k = w[i - full * 4] >= threshold ? scale : T(0);
-      noise[i] = k;
-      out[i] = x[i] * k;
+  constexpr int64_t kChunk = 1024;  // words (elements) per batch of blocks
+  alignas(64) uint32_t w[kChunk];
+  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    const int64_t len = std::min(kChunk, n - i0);
+    backend::cpu::philox_blocks(s.seed, s.offset + static_cast<uint64_t>(i0 / 4), (len + 3) / 4, w);
+    for (int64_t j = 0; j < len; ++j) {
+      const T k = !none && w[j] >= t32 ? scale : T(0);
+      noise[i0 + j] = k;
+      out[i0 + j] = x[i0 + j] * k;
     }
   }
 }

@@ -7,8 +7,10 @@
 #include <cstring>
 #include <limits>
 #include <thread>
+#include <vector>
 
 #include "backend/cpu/allocator.h"
+#include "backend/cpu/philox_blocks.h"
 #include "backend/philox.h"
 #include "backend/cpu_test_util.h"
 
@@ -51,6 +53,27 @@ TEST(Philox, SeedCounterMapping) {
   for (int i = 0; i < 4; ++i) EXPECT_EQ(got[i], want[i]);
   philox4x32(0, 0, got);
   EXPECT_EQ(got[0], 0x6627e8d5u);
+}
+
+// The vectorized generator against the scalar function: every block count
+// around its 16- and 64-block steps, and counters whose low word wraps (the high word
+// carries) or whose 64 bits wrap.
+TEST(Philox, BlocksMatchTheScalarFunction) {
+  const uint64_t seeds[] = {0, 0x0123456789abcdefULL, ~0ULL};
+  const uint64_t offsets[] = {0, 5, 0xFFFFFFFFULL - 7, ~0ULL - 20};
+  for (uint64_t seed : seeds)
+    for (uint64_t offset : offsets)
+      for (int64_t blocks : {1, 15, 16, 17, 40, 64, 65, 100, 200}) {
+        std::vector<uint32_t> got(static_cast<size_t>(4 * blocks));
+        cpu::philox_blocks(seed, offset, blocks, got.data());
+        for (int64_t b = 0; b < blocks; ++b) {
+          uint32_t want[4];
+          philox4x32(seed, offset + static_cast<uint64_t>(b), want);
+          for (int j = 0; j < 4; ++j)
+            ASSERT_EQ(got[static_cast<size_t>(4 * b + j)], want[j])
+                << "seed " << seed << " offset " << offset << " block " << b << " word " << j;
+        }
+      }
 }
 
 // ---------------------------------------------------------------- allocator

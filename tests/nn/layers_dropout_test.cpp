@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "autograd/gradcheck.h"
+#include "backend/philox.h"
 #include "core/expect_error.h"
 #include "nn/layers_test_util.h"
 #include "wick/nn/dropout.h"
@@ -40,6 +41,26 @@ TEST(LayersDropout, TrainingZeroesAboutPAndScalesSurvivorsAsPyTorch) {
   EXPECT_NEAR(static_cast<double>(zeros_n), n * p, 5 * sd);
   // The expected value is preserved.
   EXPECT_NEAR(y.mean().item(), x.mean().item(), 0.01);
+}
+
+// The mask rule, rebuilt here from the scalar generator: element i survives
+// when word i % 4 of Philox block (offset + i / 4) is >= p * 2^32. Sizes that
+// are not a multiple of 4, of 16 blocks or of the kernel's 1024-word chunks.
+TEST(LayersDropout, MaskIsTheDocumentedPhiloxRule) {
+  const double p = 0.3;
+  for (int64_t n : {1, 63, 1000, 2053}) {
+    manual_seed(7);
+    const GeneratorState s = get_rng_state();
+    Tensor y = F::dropout(ones({n}), p, /*training=*/true);
+    auto yv = y.to_vector<float>();
+    const uint64_t threshold = static_cast<uint64_t>(std::ceil(p * 4294967296.0));
+    for (int64_t i = 0; i < n; ++i) {
+      uint32_t w[4];
+      backend::philox4x32(s.seed, s.offset + static_cast<uint64_t>(i / 4), w);
+      const float want = w[i % 4] >= threshold ? static_cast<float>(1.0 / (1.0 - p)) : 0.0f;
+      ASSERT_EQ(yv[static_cast<size_t>(i)], want) << "n " << n << " element " << i;
+    }
+  }
 }
 
 TEST(LayersDropout, EvalIsIdentity) {

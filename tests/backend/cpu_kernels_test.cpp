@@ -381,6 +381,10 @@ TEST(CpuGemm, WideBatchProductsMatchReference) {
     for (int64_t m : {17, 20, 256})
       for (int64_t n : {64, 100, 784})
         for (int64_t k : {16, 129}) check_float_gemm(true, false, m, n, k, beta);
+    // NN (an input gradient, dY . W): from one row and one inner index up.
+    for (int64_t m : {1, 3, 9, 130})
+      for (int64_t n : {16, 17, 40, 256})
+        for (int64_t k : {1, 10, 37, 784}) check_float_gemm(false, false, m, n, k, beta);
   }
 }
 

@@ -26,6 +26,13 @@ namespace wick::backend::cpu {
 namespace {
 
 constexpr int64_t kNarrow = 16;
+
+// Multiply-adds per thread below which a narrow product stays on the calling
+// thread. A training step's head (128 x 784 x 10: 1M, ~10 us) does: the
+// second core does more for it by gathering the next batch (DataLoader
+// num_workers = 1) than by taking half of a 10 us product and meeting the
+// caller at its end, twice per step. Evaluation on a whole test set splits.
+constexpr int64_t kNarrowGrainMacs = int64_t{1} << 22;
 #if defined(__AVX512F__) && defined(__FMA__)
 constexpr bool kWideKernels = true;
 #else
@@ -247,6 +254,15 @@ void pack_transposed(const float* src, int64_t ld, int64_t rows, int64_t cols, f
     for (int64_t r = 0; r < cols; ++r) dst[r * rows + j] = src[j * ld + r];
 }
 
+// Columns [j0, j1) of C = alpha A B + beta C, A [m, k] and B [k, n] both
+// row-major: the TN kernel with A read along its rows, 8 rows of C at a time.
+void rows_times(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t m, int64_t k, float alpha,
+                float beta, float* c, int64_t ldc, int64_t j0, int64_t j1) {
+  int64_t i = 0;
+  for (; i + 8 <= m; i += 8) tn_rows<8, true>(a + i * lda, lda, b, ldb, k, alpha, beta, c + i * ldc, ldc, j0, j1);
+  for (; i < m; ++i) tn_rows<1, true>(a + i * lda, lda, b, ldb, k, alpha, beta, c + i * ldc, ldc, j0, j1);
+}
+
 // Columns [j0, j1) of a wide C = alpha A B^T + beta C (a hidden layer's
 // forward, AVX-512 only), computed as A times B^T: a panel of B's rows is
 // copied transposed ([k, 32]: one column block of the 8-row TN kernel, so it
@@ -259,20 +275,25 @@ void pack_transposed(const float* src, int64_t ld, int64_t rows, int64_t cols, f
 constexpr int64_t kPackMinRows = 32;
 
 void nt_packed(const GemmArgs& g, const float* a, const float* b, float* c, int64_t j0, int64_t j1) {
-  const int64_t k = g.k;
   const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
   constexpr int64_t kPanel = Wide::W * kTnVectors<8>;
   thread_local std::vector<float> panel;  // this thread's; grows once per k
-  panel.resize(static_cast<size_t>(k * kPanel));
-  float* bt = panel.data();
+  panel.resize(static_cast<size_t>(g.k * kPanel));
   for (int64_t jb = j0; jb < j1; jb += kPanel) {
     const int64_t pw = std::min(kPanel, j1 - jb);
-    pack_transposed(b + jb * g.ldb, g.ldb, pw, k, bt);
-    int64_t i = 0;
-    for (; i + 8 <= g.m; i += 8)
-      tn_rows<8, true>(a + i * g.lda, g.lda, bt, pw, k, alpha, beta, c + i * g.ldc + jb, g.ldc, 0, pw);
-    for (; i < g.m; ++i) tn_rows<1, true>(a + i * g.lda, g.lda, bt, pw, k, alpha, beta, c + i * g.ldc + jb, g.ldc, 0, pw);
+    pack_transposed(b + jb * g.ldb, g.ldb, pw, g.k, panel.data());
+    rows_times(a, g.lda, panel.data(), pw, g.m, g.k, alpha, beta, c + jb, g.ldc, 0, pw);
   }
+}
+
+// C = alpha A B + beta C with B row-major [k, n] (an input gradient, see
+// gemm_narrow), split over the pool by columns like the forward.
+void nn_product(const GemmArgs& g, const float* a, const float* b, float* c) {
+  const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
+  parallel_for(g.n, std::max<int64_t>(16, kNarrowGrainMacs / std::max<int64_t>(1, g.m * g.k)),
+               [&](int64_t j0, int64_t j1) {
+                 rows_times(a, g.lda, b, g.ldb, g.m, g.k, alpha, beta, c, g.ldc, j0, j1);
+               });
 }
 
 // Rows [i0, i1) of a wide C = alpha A B^T + beta C with fewer than
@@ -294,28 +315,6 @@ void simd_nt_wide(const GemmArgs& g, const float* a, const float* b, float* c, i
       nt_cols<1>(a + i * g.lda, g.lda, b + j * g.ldb, g.ldb, g.n - j, g.k, alpha, beta, c + i * g.ldc + j, g.ldc);
 }
 #endif
-
-// Multiply-adds per thread below which a narrow product stays on the calling
-// thread. A training step's head (128 x 784 x 10: 1M, ~10 us) does: the
-// second core does more for it by gathering the next batch (DataLoader
-// num_workers = 1) than by taking half of a 10 us product and meeting the
-// caller at its end, twice per step. Evaluation on a whole test set splits.
-constexpr int64_t kNarrowGrainMacs = int64_t{1} << 22;
-
-// C = alpha A B + beta C with B row-major [k, n] (AVX-512 only, see
-// gemm_narrow): the TN kernel with A read along its rows, as nt_packed runs
-// it on its copied panels; split over the pool by columns like the forward.
-void nn_rows(const GemmArgs& g, const float* a, const float* b, float* c) {
-#ifdef WICK_NARROW_SIMD
-  const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
-  parallel_for(g.n, std::max<int64_t>(16, kNarrowGrainMacs / std::max<int64_t>(1, g.m * g.k)), [&](int64_t j0, int64_t j1) {
-    int64_t i = 0;
-    for (; i + 8 <= g.m; i += 8)
-      tn_rows<8, true>(a + i * g.lda, g.lda, b, g.ldb, g.k, alpha, beta, c + i * g.ldc, g.ldc, j0, j1);
-    for (; i < g.m; ++i) tn_rows<1, true>(a + i * g.lda, g.lda, b, g.ldb, g.k, alpha, beta, c + i * g.ldc, g.ldc, j0, j1);
-  });
-#endif
-}
 
 template <typename T>
 void narrow_nt(const GemmArgs& g, const T* a, const T* b, T* c) {
@@ -396,13 +395,14 @@ bool gemm_narrow(const GemmArgs& g) {
   // the row-major [k, n] form nt_packed copies it into, so no copy at all.
   // Against OpenBLAS's AVX2 sgemm, 1 thread: 128x10x256 7.8 -> 4.4 us,
   // 128x256x784 530 -> 242 us, 16x256x784 88 -> 30 us.
-  const bool nn = wide && !g.trans_a && !g.trans_b && g.m <= 512 && g.k <= 4096 && g.n >= 16;
-  if (nn) {
+#ifdef WICK_NARROW_SIMD
+  if (wide && !g.trans_a && !g.trans_b && g.m <= 512 && g.k <= 4096 && g.n >= 16) {
     for (int64_t bi = 0; bi < g.batch; ++bi)
-      nn_rows(g, static_cast<const float*>(g.a) + bi * g.stride_a, static_cast<const float*>(g.b) + bi * g.stride_b,
-              static_cast<float*>(g.c) + bi * g.stride_c);
+      nn_product(g, static_cast<const float*>(g.a) + bi * g.stride_a,
+                 static_cast<const float*>(g.b) + bi * g.stride_b, static_cast<float*>(g.c) + bi * g.stride_c);
     return true;
   }
+#endif
   if (!(nt || tn) || g.k < kNarrow) return false;
   for (int64_t bi = 0; bi < g.batch; ++bi) {
     if (g.dtype == DType::Float32) {

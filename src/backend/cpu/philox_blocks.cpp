@@ -53,13 +53,17 @@ State counters(uint64_t offset) {
 
 // Lane b of c_j is word j of block b: stored block-major, out[4 b + j].
 void store_blocks(const State& s, uint32_t* out) {
-  const __m512i t0 = _mm512_maskz_unpacklo_epi32(kAll16, s.c0, s.c1), t1 = _mm512_maskz_unpackhi_epi32(kAll16, s.c0, s.c1);
-  const __m512i t2 = _mm512_maskz_unpacklo_epi32(kAll16, s.c2, s.c3), t3 = _mm512_maskz_unpackhi_epi32(kAll16, s.c2, s.c3);
+  const __m512i t0 = _mm512_maskz_unpacklo_epi32(kAll16, s.c0, s.c1);
+  const __m512i t1 = _mm512_maskz_unpackhi_epi32(kAll16, s.c0, s.c1);
+  const __m512i t2 = _mm512_maskz_unpacklo_epi32(kAll16, s.c2, s.c3);
+  const __m512i t3 = _mm512_maskz_unpackhi_epi32(kAll16, s.c2, s.c3);
   // Per 128-bit lane L: r0 = block 4L, r1 = 4L + 1, r2 = 4L + 2, r3 = 4L + 3.
   const __m512i r0 = _mm512_maskz_unpacklo_epi64(kAll8, t0, t2), r1 = _mm512_maskz_unpackhi_epi64(kAll8, t0, t2);
   const __m512i r2 = _mm512_maskz_unpacklo_epi64(kAll8, t1, t3), r3 = _mm512_maskz_unpackhi_epi64(kAll8, t1, t3);
-  const __m512i s0 = _mm512_maskz_shuffle_i32x4(kAll16, r0, r1, 0x44), s1 = _mm512_maskz_shuffle_i32x4(kAll16, r2, r3, 0x44);
-  const __m512i s2 = _mm512_maskz_shuffle_i32x4(kAll16, r0, r1, 0xEE), s3 = _mm512_maskz_shuffle_i32x4(kAll16, r2, r3, 0xEE);
+  const __m512i s0 = _mm512_maskz_shuffle_i32x4(kAll16, r0, r1, 0x44);
+  const __m512i s1 = _mm512_maskz_shuffle_i32x4(kAll16, r2, r3, 0x44);
+  const __m512i s2 = _mm512_maskz_shuffle_i32x4(kAll16, r0, r1, 0xEE);
+  const __m512i s3 = _mm512_maskz_shuffle_i32x4(kAll16, r2, r3, 0xEE);
   _mm512_storeu_si512(out, _mm512_maskz_shuffle_i32x4(kAll16, s0, s1, 0x88));       // blocks 0-3
   _mm512_storeu_si512(out + 16, _mm512_maskz_shuffle_i32x4(kAll16, s0, s1, 0xDD));  // blocks 4-7
   _mm512_storeu_si512(out + 32, _mm512_maskz_shuffle_i32x4(kAll16, s2, s3, 0x88));  // blocks 8-11

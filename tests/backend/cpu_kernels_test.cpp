@@ -397,6 +397,10 @@ TEST(CpuGemm, LargeProductsSplitOverThreadsMatchReference) {
         check_float_gemm(ta, tb, 200, 90, 130, 0.0);  // split by rows
         check_float_gemm(ta, tb, 70, 260, 120, 0.5);  // split by columns
       }
+    // The packed forward past its 256-row chunks: split by rows (n too
+    // narrow for two panels per thread) and by columns.
+    check_float_gemm(false, true, 600, 40, 784, 0.0);
+    check_float_gemm(false, true, 600, 256, 784, 0.5);
   }
   wick::set_num_threads(before);
 }

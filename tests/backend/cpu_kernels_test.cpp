@@ -380,7 +380,7 @@ TEST(CpuGemm, WideBatchProductsMatchReference) {
         for (int64_t k : {37, 784}) check_float_gemm(false, true, m, n, k, beta);
     for (int64_t m : {17, 20, 256})
       for (int64_t n : {64, 100, 784})
-        for (int64_t k : {16, 129}) check_float_gemm(true, false, m, n, k, beta);
+        for (int64_t k : {16, 129, 300}) check_float_gemm(true, false, m, n, k, beta);  // 128-row passes
     // NN (an input gradient, dY . W): from one row and one inner index up.
     for (int64_t m : {1, 3, 9, 130})
       for (int64_t n : {16, 17, 40, 256})
@@ -401,6 +401,8 @@ TEST(CpuGemm, LargeProductsSplitOverThreadsMatchReference) {
     // narrow for two panels per thread) and by columns.
     check_float_gemm(false, true, 600, 40, 784, 0.0);
     check_float_gemm(false, true, 600, 256, 784, 0.5);
+    // A weight gradient over a batch of 1100 rows (9 passes; beta on the first).
+    check_float_gemm(true, false, 40, 200, 1100, 0.5);
   }
   wick::set_num_threads(before);
 }

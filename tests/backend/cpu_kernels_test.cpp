@@ -403,6 +403,11 @@ TEST(CpuGemm, LargeProductsSplitOverThreadsMatchReference) {
     check_float_gemm(false, true, 600, 256, 784, 0.5);
     // A weight gradient over a batch of 1100 rows (9 passes; beta on the first).
     check_float_gemm(true, false, 40, 200, 1100, 0.5);
+    // NN past the row chunks; with B's panels copied (k > 512, and rows
+    // 1024 floats apart: ldb = n + 5) and read in place.
+    check_float_gemm(false, false, 600, 40, 37, 0.5);
+    check_float_gemm(false, false, 40, 300, 600, 0.0);
+    check_float_gemm(false, false, 3, 1019, 20, 0.5);
   }
   wick::set_num_threads(before);
 }

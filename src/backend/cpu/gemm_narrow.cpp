@@ -153,7 +153,7 @@ void simd_nt(const GemmArgs& g, const float* a, const float* b, float* c, int64_
 
 // TN block: rows i..i+MI of C (columns of A), W*NC columns from j: C's block
 // stays in registers while the k rows of A and B stream past once.
-// kARows: A is stored [m, k] instead (C = A B, B packed [k, n]; see nt_packed):
+// kARows: A is stored [m, k] instead (C = A B, B [k, n]; see panel_product):
 // the same kernel, A's scalars read along its rows.
 template <int MI, int NC, typename V = Wide, bool kARows = false>
 void tn_block(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, float alpha, float beta, float* c,
@@ -293,46 +293,55 @@ void rows_times(const float* a, int64_t lda, const float* b, int64_t ldb, int64_
 constexpr int64_t kPackMinRows = 32;
 constexpr int64_t kPackRowChunk = 256;
 
-// Rows [i0, i1) x columns [j0, j1) of C.
-void nt_packed(const GemmArgs& g, const float* a, const float* b, float* c, int64_t i0, int64_t i1, int64_t j0,
-               int64_t j1) {
+// Rows [i0, i1) x columns [j0, j1) of C = alpha A B + beta C, B [k, n] taken
+// one 32-column panel at a time (one column block of the 8-row kernel) and A
+// kPackRowChunk rows at a time, each chunk against every panel: both stay in
+// cache while they are used. B is either stored transposed ([n, k]: the
+// forward's weight, copied into a [k, 32] panel first) or row-major [k, n]
+// (an input gradient's weight: the panel is read in place).
+void panel_product(const GemmArgs& g, const float* a, const float* b, bool b_transposed, float* c, int64_t i0,
+                   int64_t i1, int64_t j0, int64_t j1) {
   const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
   constexpr int64_t kPanel = Wide::W * kTnVectors<8>;
-  thread_local std::vector<float> panel;  // this thread's; grows once per k
-  panel.resize(static_cast<size_t>(g.k * kPanel));
+  // A row-major B is read in place, unless its panel has many rows or rows a
+  // multiple of 4 KB apart (every row in the same cache sets): 2048^3 NN
+  // 185 ms in place, 106 ms copied; 128 x 256 x 784 232 us in place, 276 us
+  // copied (1 thread).
+  const bool copy_rows = !b_transposed && (g.k > 512 || g.ldb % 1024 == 0);
+  thread_local std::vector<float> copy;  // this thread's; grows once per k
+  if (b_transposed || copy_rows) copy.resize(static_cast<size_t>(g.k * kPanel));
   for (int64_t r0 = i0; r0 < i1; r0 += kPackRowChunk) {
     const int64_t rows = std::min(kPackRowChunk, i1 - r0);
     for (int64_t jb = j0; jb < j1; jb += kPanel) {
       const int64_t pw = std::min(kPanel, j1 - jb);
-      pack_transposed(b + jb * g.ldb, g.ldb, pw, g.k, panel.data());
-      rows_times(a + r0 * g.lda, g.lda, panel.data(), pw, rows, g.k, alpha, beta, c + r0 * g.ldc + jb, g.ldc, 0, pw);
+      const float* panel = b + jb;
+      int64_t ld = g.ldb;
+      if (b_transposed) {
+        pack_transposed(b + jb * g.ldb, g.ldb, pw, g.k, copy.data());
+        panel = copy.data();
+        ld = pw;
+      } else if (copy_rows) {
+        for (int64_t r = 0; r < g.k; ++r) std::copy(b + r * g.ldb + jb, b + r * g.ldb + jb + pw, copy.data() + r * pw);
+        panel = copy.data();
+        ld = pw;
+      }
+      rows_times(a + r0 * g.lda, g.lda, panel, ld, rows, g.k, alpha, beta, c + r0 * g.ldc + jb, g.ldc, 0, pw);
     }
   }
 }
 
-// The packed forward over the pool: threads own column ranges of C when each
-// gets at least two panels (each copies only the rows of B it uses), else
-// row ranges (each copies all of B). Either way every output is computed the
-// same way, so 1 and 2 threads give the same bits.
-void nt_packed_split(const GemmArgs& g, const float* a, const float* b, float* c) {
-  const int64_t grain_macs = kNarrowGrainMacs;
+// panel_product over the pool: threads own column ranges of C when each gets
+// at least two panels (each copies only the rows of B it uses), else row
+// ranges. Either way every output is computed the same way, so 1 and 2
+// threads give the same bits.
+void panel_product_split(const GemmArgs& g, const float* a, const float* b, bool b_transposed, float* c) {
   if (g.n >= 64 * num_threads()) {
-    parallel_for(g.n, std::max<int64_t>(16, grain_macs / std::max<int64_t>(1, g.m * g.k)),
-                 [&](int64_t j0, int64_t j1) { nt_packed(g, a, b, c, 0, g.m, j0, j1); });
+    parallel_for(g.n, std::max<int64_t>(16, kNarrowGrainMacs / std::max<int64_t>(1, g.m * g.k)),
+                 [&](int64_t j0, int64_t j1) { panel_product(g, a, b, b_transposed, c, 0, g.m, j0, j1); });
   } else {
-    parallel_for(g.m, std::max<int64_t>(kPackMinRows, grain_macs / std::max<int64_t>(1, g.n * g.k)),
-                 [&](int64_t i0, int64_t i1) { nt_packed(g, a, b, c, i0, i1, 0, g.n); });
+    parallel_for(g.m, std::max<int64_t>(kPackMinRows, kNarrowGrainMacs / std::max<int64_t>(1, g.n * g.k)),
+                 [&](int64_t i0, int64_t i1) { panel_product(g, a, b, b_transposed, c, i0, i1, 0, g.n); });
   }
-}
-
-// C = alpha A B + beta C with B row-major [k, n] (an input gradient, see
-// gemm_narrow), split over the pool by columns like the forward.
-void nn_product(const GemmArgs& g, const float* a, const float* b, float* c) {
-  const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
-  parallel_for(g.n, std::max<int64_t>(16, kNarrowGrainMacs / std::max<int64_t>(1, g.m * g.k)),
-               [&](int64_t j0, int64_t j1) {
-                 rows_times(a, g.lda, b, g.ldb, g.m, g.k, alpha, beta, c, g.ldc, j0, j1);
-               });
 }
 
 // Rows [i0, i1) of a wide C = alpha A B^T + beta C with fewer than
@@ -362,7 +371,7 @@ void narrow_nt(const GemmArgs& g, const T* a, const T* b, T* c) {
 #ifdef WICK_NARROW_SIMD
   if constexpr (std::is_same_v<T, float>) {
     if (n > kNarrow && g.m >= kPackMinRows) {  // wide: AVX-512 only (gemm_narrow)
-      nt_packed_split(g, a, b, c);
+      panel_product_split(g, a, b, /*b_transposed=*/true, c);
       return;
     }
   }
@@ -431,15 +440,16 @@ bool gemm_narrow(const GemmArgs& g) {
   const bool wide = kWideKernels && g.dtype == DType::Float32;
   const bool nt = !g.trans_a && g.trans_b && (g.n <= kNarrow || (wide && g.k <= 4096));
   const bool tn = g.trans_a && !g.trans_b && (g.m <= kNarrow || (wide && g.n >= 64 && g.m <= 4096));
-  // A batch's input gradient (dY[batch, out] . W[out, in]): B is already in
-  // the row-major [k, n] form nt_packed copies it into, so no copy at all.
-  // Against OpenBLAS's AVX2 sgemm, 1 thread: 128x10x256 7.8 -> 4.4 us,
-  // 128x256x784 530 -> 242 us, 16x256x784 88 -> 30 us.
+  // An input gradient (dY[batch, out] . W[out, in]): B is already in the
+  // row-major [k, n] form the forward copies its weight into, so the same
+  // panels are read in place. Against OpenBLAS's AVX2 sgemm, 1 thread:
+  // 128x10x256 7.8 -> 4.4 us, 128x256x784 530 -> 242 us, 16x256x784 88 -> 30 us.
 #ifdef WICK_NARROW_SIMD
-  if (wide && !g.trans_a && !g.trans_b && g.m <= 512 && g.k <= 4096 && g.n >= 16) {
+  if (wide && !g.trans_a && !g.trans_b && g.k <= 4096 && g.n >= 16) {
     for (int64_t bi = 0; bi < g.batch; ++bi)
-      nn_product(g, static_cast<const float*>(g.a) + bi * g.stride_a,
-                 static_cast<const float*>(g.b) + bi * g.stride_b, static_cast<float*>(g.c) + bi * g.stride_c);
+      panel_product_split(g, static_cast<const float*>(g.a) + bi * g.stride_a,
+                          static_cast<const float*>(g.b) + bi * g.stride_b, /*b_transposed=*/false,
+                          static_cast<float*>(g.c) + bi * g.stride_c);
     return true;
   }
 #endif

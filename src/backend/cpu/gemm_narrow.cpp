@@ -9,6 +9,12 @@
 // every operand read once per block and all the multiply-adds of a block in
 // independent accumulators, so the FMA units, not one dependency chain or the
 // loads and stores of C, set the pace. Other dtypes use the plain loops.
+//
+// Where the core has AVX-512, float32 products with no narrow side come here
+// too (gemm_narrow at the end says which): OpenBLAS 0.3.21 runs its AVX2
+// kernels on such a core, at half its FMA rate. One kernel, tn_block, does
+// all of them: the weight gradient (TN) as is, the forward (NT) and the
+// input gradient (NN) through panel_product.
 #include <algorithm>
 #include <type_traits>
 #include <utility>

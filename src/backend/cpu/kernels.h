@@ -15,7 +15,8 @@ void arg_reduce(ReduceOp op, const View& values, const View& indices, const View
 void softmax(const View& out, const View& in, int dim, bool log);
 void softmax_backward(const View& grad_in, const View& grad_out, const View& out, int dim, bool log);
 void gemm(const GemmArgs& args);
-// gemm_narrow.cpp: handles products with a side of at most 16 (returns false otherwise).
+// gemm_narrow.cpp: handles products with a side of at most 16, and on AVX-512
+// cores most float32 products (returns false for what it leaves to OpenBLAS).
 bool gemm_narrow(const GemmArgs& args);
 void index_select(const View& out, const View& in, int dim, const View& index);
 void gather(const View& out, const View& in, int dim, const View& index);

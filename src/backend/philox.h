@@ -14,10 +14,14 @@
 
 namespace wick::backend {
 
+// The Philox4x32 multipliers and key-schedule increments (Random123's).
+inline constexpr uint32_t kPhiloxM0 = 0xD2511F53u, kPhiloxM1 = 0xCD9E8D57u;
+inline constexpr uint32_t kPhiloxW0 = 0x9E3779B9u, kPhiloxW1 = 0xBB67AE85u;
+
 // One Philox4x32 round: two 32x32->64 multiplies, mixing in the round key.
 WICK_HOST_DEVICE inline void philox4x32_round(uint32_t ctr[4], const uint32_t key[2]) {
-  const uint64_t p0 = static_cast<uint64_t>(0xD2511F53u) * ctr[0];
-  const uint64_t p1 = static_cast<uint64_t>(0xCD9E8D57u) * ctr[2];
+  const uint64_t p0 = static_cast<uint64_t>(kPhiloxM0) * ctr[0];
+  const uint64_t p1 = static_cast<uint64_t>(kPhiloxM1) * ctr[2];
   const uint32_t hi0 = static_cast<uint32_t>(p0 >> 32), lo0 = static_cast<uint32_t>(p0);
   const uint32_t hi1 = static_cast<uint32_t>(p1 >> 32), lo1 = static_cast<uint32_t>(p1);
   const uint32_t c1 = ctr[1], c3 = ctr[3];
@@ -35,8 +39,8 @@ WICK_HOST_DEVICE inline void philox4x32_10(const uint32_t ctr_in[4], const uint3
   uint32_t key[2] = {key_in[0], key_in[1]};
   for (int round = 0; round < 10; ++round) {
     if (round > 0) {  // the key schedule bumps the key before rounds 2..10
-      key[0] += 0x9E3779B9u;
-      key[1] += 0xBB67AE85u;
+      key[0] += kPhiloxW0;
+      key[1] += kPhiloxW1;
     }
     philox4x32_round(ctr, key);
   }

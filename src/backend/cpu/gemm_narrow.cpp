@@ -34,10 +34,9 @@ namespace {
 constexpr int64_t kNarrow = 16;
 
 // Multiply-adds per thread below which a narrow product stays on the calling
-// thread. A training step's head (128 x 784 x 10: 1M, ~10 us) does: the
-// second core does more for it by gathering the next batch (DataLoader
-// num_workers = 1) than by taking half of a 10 us product and meeting the
-// caller at its end, twice per step. Evaluation on a whole test set splits.
+// thread. A training step's head (128 x 784 x 10: 1M, ~10 us) does: handing
+// half of it to the other core costs about what it saves (docs/PERFORMANCE.md,
+// "Two threads for the linear models"). Evaluation on a whole test set splits.
 constexpr int64_t kNarrowGrainMacs = int64_t{1} << 22;
 #if defined(__AVX512F__) && defined(__FMA__)
 constexpr bool kWideKernels = true;
@@ -327,7 +326,10 @@ void panel_product(const GemmArgs& g, const float* a, const float* b, bool b_tra
         panel = copy.data();
         ld = pw;
       } else if (copy_rows) {
-        for (int64_t r = 0; r < g.k; ++r) std::copy(b + r * g.ldb + jb, b + r * g.ldb + jb + pw, copy.data() + r * pw);
+        for (int64_t r = 0; r < g.k; ++r) {
+          const float* row = b + r * g.ldb + jb;
+          std::copy(row, row + pw, copy.data() + r * pw);
+        }
         panel = copy.data();
         ld = pw;
       }
@@ -438,11 +440,11 @@ void narrow_tn(const GemmArgs& g, const T* a, const T* b, T* c) {
 bool gemm_narrow(const GemmArgs& g) {
   // A training step's wide products (batch x features x hidden) too, where
   // the core has AVX-512: OpenBLAS 0.3.21 runs its AVX2 kernels here, at
-  // half the FMA rate. The forward form (NT) blocks A by rows and B by
-  // panels (nt_packed), so it takes any number of rows, and the weight
-  // gradient (TN) takes the batch in chunks (simd_tn), so any batch; the
-  // input gradient (NN) is batch-sized: it does not block for caches beyond
-  // L2, so one over many rows stays with OpenBLAS.
+  // half the FMA rate. The forward (NT) and the input gradient (NN) block A
+  // by rows and B by panels (panel_product), so they take any number of
+  // rows; the weight gradient (TN) takes the batch in chunks (simd_tn). What
+  // stays with OpenBLAS: other dtypes, k > 4096 (a panel would not fit L2),
+  // and a TN product with more than 4096 rows or fewer than 64 columns.
   const bool wide = kWideKernels && g.dtype == DType::Float32;
   const bool nt = !g.trans_a && g.trans_b && (g.n <= kNarrow || (wide && g.k <= 4096));
   const bool tn = g.trans_a && !g.trans_b && (g.m <= kNarrow || (wide && g.n >= 64 && g.m <= 4096));

@@ -408,6 +408,8 @@ TEST(CpuGemm, LargeProductsSplitOverThreadsMatchReference) {
     check_float_gemm(false, false, 600, 40, 37, 0.5);
     check_float_gemm(false, false, 40, 300, 600, 0.0);
     check_float_gemm(false, false, 3, 1019, 20, 0.5);
+    // Copied panels kept across row chunks (k > 512, 300 rows).
+    check_float_gemm(false, false, 300, 40, 600, 0.5);
   }
   wick::set_num_threads(before);
 }

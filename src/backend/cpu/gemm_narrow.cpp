@@ -313,24 +313,30 @@ void panel_product(const GemmArgs& g, const float* a, const float* b, bool b_tra
   // 185 ms in place, 106 ms copied; 128 x 256 x 784 232 us in place, 276 us
   // copied (1 thread).
   const bool copy_rows = !b_transposed && (g.k > 512 || g.ldb % 1024 == 0);
-  thread_local std::vector<float> copy;  // this thread's; grows once per k
-  if (b_transposed || copy_rows) copy.resize(static_cast<size_t>(g.k * kPanel));
+  const bool copied = b_transposed || copy_rows;
+  // With several row chunks every panel is kept (panel-major, `ncols` x k
+  // floats) and copied only for the first chunk, while it is used; with one,
+  // a single panel's room is enough.
+  const bool keep = i1 - i0 > kPackRowChunk;
+  const int64_t kept = keep ? (j1 - j0 + kPanel - 1) / kPanel * kPanel : kPanel;
+  thread_local std::vector<float> copy;  // this thread's; as large as its largest k x kept
+  if (copied) copy.resize(static_cast<size_t>(g.k * kept));
   for (int64_t r0 = i0; r0 < i1; r0 += kPackRowChunk) {
     const int64_t rows = std::min(kPackRowChunk, i1 - r0);
     for (int64_t jb = j0; jb < j1; jb += kPanel) {
       const int64_t pw = std::min(kPanel, j1 - jb);
       const float* panel = b + jb;
       int64_t ld = g.ldb;
-      if (b_transposed) {
-        pack_transposed(b + jb * g.ldb, g.ldb, pw, g.k, copy.data());
-        panel = copy.data();
-        ld = pw;
-      } else if (copy_rows) {
-        for (int64_t r = 0; r < g.k; ++r) {
-          const float* row = b + r * g.ldb + jb;
-          std::copy(row, row + pw, copy.data() + r * pw);
+      if (copied) {
+        float* slot = copy.data() + (keep ? (jb - j0) * g.k : 0);
+        if (r0 == i0 || !keep) {
+          if (b_transposed) {
+            pack_transposed(b + jb * g.ldb, g.ldb, pw, g.k, slot);
+          } else {
+            for (int64_t r = 0; r < g.k; ++r) std::copy(b + r * g.ldb + jb, b + r * g.ldb + jb + pw, slot + r * pw);
+          }
         }
-        panel = copy.data();
+        panel = slot;
         ld = pw;
       }
       rows_times(a + r0 * g.lda, g.lda, panel, ld, rows, g.k, alpha, beta, c + r0 * g.ldc + jb, g.ldc, 0, pw);

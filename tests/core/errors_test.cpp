@@ -151,3 +151,20 @@ TEST(ErrorsAutograd, BackwardWithoutGrad) {
 }
 
 }  // namespace
+
+namespace {
+
+// A thread count far beyond the machine would start that many threads (one
+// CLI run with --threads 100000 exhausted the process table); it is refused
+// with the limit named, and the pool keeps its size.
+TEST(ErrorsThreads, CountsOutsideOneToTheLimitAreRefused) {
+  const int before = wick::get_num_threads();
+  const int limit = wick::max_num_threads();
+  EXPECT_GE(limit, 4);
+  EXPECT_LE(limit, 1024);
+  EXPECT_WICK_ERROR(wick::set_num_threads(0), {"set_num_threads", "0"});
+  EXPECT_WICK_ERROR(wick::set_num_threads(100000), {"set_num_threads", "100000", std::to_string(limit).c_str()});
+  EXPECT_EQ(wick::get_num_threads(), before);
+}
+
+}  // namespace

@@ -35,6 +35,7 @@ std::vector<Row> rows() {
       {"device_cuda_without_gpu", K::DeviceError, [] { zeros({2}, {.device = Device::cuda()}); }, {"cuda"}},
       {"device_to_cuda_without_gpu", K::DeviceError, [] { zeros({2}).to(Device::cuda()); }, {"cuda"}},
       {"device_unknown_name", K::Error, [] { Device("tpu"); }, {"tpu"}},
+      {"threads_too_many", K::Error, [] { set_num_threads(100000); }, {"set_num_threads", "100000", "at most"}},
       // ---- autograd ----
       {"autograd_backward_without_grad", K::Error, [] { zeros({2}).sum().backward(); }, {"backward", "require"}},
       {"autograd_backward_non_scalar", K::Error,

@@ -106,6 +106,7 @@ std::vector<CliRow> rows() {
       {"cli_unknown_dataset", [] { return std::vector<std::string>{"train", "--data", "imagenet"}; }, 2, {"--data imagenet"}},
       {"cli_batch_size_zero", [=] { return train_csv({"--batch-size", "0"}); }, 2, {"--batch-size 0"}},
       {"cli_negative_learning_rate", [=] { return train_csv({"--lr", "-0.1"}); }, 2, {"--lr -0.1"}},
+      {"cli_too_many_threads", [=] { return train_csv({"--threads", "100000"}); }, 2, {"--threads 100000", "pass 1 to"}},
       {"cli_cuda_without_gpu", [=] { return train_csv({"--device", "cuda"}); }, 2, {"--device cuda", "CUDA"}},
       {"cli_unknown_device", [=] { return train_csv({"--device", "tpu"}); }, 2, {"--device tpu"}},
       {"cli_csv_without_target", [] { return std::vector<std::string>{"train", "--data", "x.csv"}; }, 2, {"--target"}},

@@ -48,7 +48,11 @@ std::string resolve_device(const std::string& spec) {
 // the pool starts at the right size instead of being resized (a resize right
 // after start-up hung once in Pool::resize's join, see the CLI report).
 void set_threads(int n) {
-  if (n <= 0) return;
+  if (n < 0) usage_error("--threads ", n, ": must be >= 0 (0: all cores)");
+  if (n > wick::max_num_threads())
+    usage_error("--threads ", n, ": more threads than this machine can use; pass 1 to ", wick::max_num_threads(),
+                " (4 per hardware thread), or 0 for one per core");
+  if (n == 0) return;
   ::setenv("WICK_NUM_THREADS", std::to_string(n).c_str(), 1);
   if (wick::get_num_threads() != n) wick::set_num_threads(n);
 }

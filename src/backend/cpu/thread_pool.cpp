@@ -3,9 +3,11 @@
 #include <cblas.h>
 #include <immintrin.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -17,14 +19,25 @@ namespace {
 
 thread_local bool t_in_task = false;
 
+int hardware_threads() {
+  const unsigned hc = std::thread::hardware_concurrency();
+  return hc > 0 ? static_cast<int>(hc) : 1;
+}
+
+// An environment variable cannot be refused with an exception at the first
+// op, so one over max_threads() is capped, with a line on stderr.
 int default_threads() {
   for (const char* var : {"WICK_NUM_THREADS", "OMP_NUM_THREADS"})
     if (const char* v = std::getenv(var)) {
-      int n = std::atoi(v);
-      if (n > 0) return n;
+      const long n = std::atol(v);
+      if (n > max_threads()) {
+        std::fprintf(stderr, "wick: %s=%s is more threads than this machine can use; using %d (4 per hardware thread)\n",
+                     var, v, max_threads());
+        return max_threads();
+      }
+      if (n > 0) return static_cast<int>(n);
     }
-  unsigned hc = std::thread::hardware_concurrency();
-  return hc > 0 ? static_cast<int>(hc) : 1;
+  return hardware_threads();
 }
 
 class Pool {
@@ -155,6 +168,7 @@ Pool& pool() {
 
 }  // namespace
 
+int max_threads() { return std::min(1024, std::max(4, 4 * hardware_threads())); }
 int num_threads() { return pool().size(); }
 void set_num_threads(int n) { pool().resize(n); }
 bool in_parallel_region() { return t_in_task; }

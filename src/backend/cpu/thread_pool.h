@@ -17,6 +17,10 @@ namespace wick::backend::cpu {
 // WICK_NUM_THREADS, else OMP_NUM_THREADS, else the number of cores.
 int num_threads();
 void set_num_threads(int n);
+// The most threads the pool takes: 4 per hardware thread (at least 4), never
+// over 1024. More only wait for each other, and a stray large number (a typo,
+// an OMP_NUM_THREADS meant for another program) would start that many threads.
+int max_threads();
 // True inside a pool task: nested parallel_for calls run inline.
 bool in_parallel_region();
 

@@ -50,8 +50,15 @@ class Tensor {
     if (detail::g_pending_member_copies) [[unlikely]] detail::adopt_member_copy(this, impl_);
   }
   Tensor(Tensor&&) noexcept = default;
-  Tensor& operator=(const Tensor&) = default;
-  Tensor& operator=(Tensor&&) noexcept = default;
+  // On a named tensor, `a = b` rebinds the handle (both name one tensor).
+  Tensor& operator=(const Tensor&) & = default;
+  Tensor& operator=(Tensor&&) & noexcept = default;
+  // On a temporary, as in LibTorch and `x[0] = y` in PyTorch, it writes the
+  // values into the elements that temporary views: `x[0] = y` is
+  // `x[0].copy_(y)` (y broadcast) and `x.slice(0, 1, 3) = 5.0` is `fill_`.
+  // Rebinding a temporary would silently do nothing.
+  Tensor& operator=(const Tensor& src) && { return copy_(src); }
+  Tensor& operator=(double value) && { return fill_(value); }
 
   bool defined() const { return impl_ != nullptr; }
   const std::shared_ptr<TensorImpl>& impl() const { return impl_; }

@@ -57,6 +57,7 @@ Tensor scalar_like(double v, const Tensor& like) { return full({}, v, {.dtype = 
 namespace {
 Tensor add_impl(const char* name, const Tensor& a, const Tensor& b, double alpha) {
   auto [x, y] = promote(name, a, b);
+  autograd::check_integral_alpha(name, x.dtype(), alpha);
   Tensor out = alpha == 1 ? core::binary(name, BinaryOp::Add, x, y)
                           : core::binary(name, BinaryOp::Add, x, core::unary(UnaryOp::MulScalar, y, alpha));
   if (needs_grad(a, b))

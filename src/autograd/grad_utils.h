@@ -1,5 +1,7 @@
 #pragma once
 // Small helpers shared by the differentiable ops.
+#include <cmath>
+
 #include "autograd/node.h"
 #include "core/core.h"
 #include "wick/reduction.h"
@@ -12,6 +14,14 @@ inline Tensor reduce_grad(const Tensor& g, const Shape& shape, DType dtype) {
   if (!g.defined()) return g;
   Tensor r = g.sizes() == shape ? g : sum_to(g, shape);
   return r.dtype() == dtype ? r : core::to_dtype(r, dtype);
+}
+
+// add/sub's alpha on an integer result must be a whole number, as in
+// PyTorch: a fractional one would be truncated (add(i, j, 0.5) == i).
+inline void check_integral_alpha(const char* op, DType result, double alpha) {
+  WICK_CHECK(is_floating(result) || alpha == std::trunc(alpha), op, ": alpha ", alpha,
+             " is not a whole number, but the result is ", dtype_name(result),
+             "; convert the tensors to float first (x.to(wick::kFloat32)) or pass a whole alpha");
 }
 
 // Before an in-place op on `self`: rejects what would corrupt gradients and

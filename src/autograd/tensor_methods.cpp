@@ -125,7 +125,17 @@ bool prepare_inplace(const char* op, const Tensor& self, std::initializer_list<c
                " shares its memory with a view or with a tensor saved for backward, so modifying it in place "
                "while recording gradients would make them wrong; use an out-of-place op (y = y + x) or .clone()");
   }
-  return needs_grad(others) || i.requires_grad;
+  const bool record = needs_grad(others) || i.requires_grad;
+  // Writing a tensor that requires grad into one that does not: the history
+  // goes on this handle only. If another tensor shares the memory (the base
+  // this view was taken from, as in `out[0].copy_(w)`, or a view of it), that
+  // one shows the new values with no history, and w's gradient is silently
+  // lost through it (PyTorch rebases the base's history; wick refuses).
+  WICK_CHECK(!record || i.requires_grad || i.storage.use_count() == 1, op, ": writing a tensor that requires grad into ",
+             self.describe(), ", which shares its memory with another tensor (the tensor it is a view of, or a view "
+             "of it); gradients through that tensor would be lost. Build the result out of place instead "
+             "(wick::cat / wick::stack of the rows), or write into a tensor that owns its memory");
+  return record;
 }
 }  // namespace autograd
 
@@ -145,6 +155,7 @@ Tensor& inplace_binary(const char* op, const char* node, BinaryOp bop, Tensor& s
   core::check_same_device(op, self, other);
   bool rec = autograd::prepare_inplace(op, self, {&other});
   check_castable(op, self, core::result_type(self, other));
+  autograd::check_integral_alpha(op, self.dtype(), alpha);
   Tensor o = core::to_dtype(other, self.dtype());
   if (alpha != 1) o = core::unary(UnaryOp::MulScalar, o, alpha);
   autograd::SavedTensor saved_self, saved_other;

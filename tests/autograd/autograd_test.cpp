@@ -232,6 +232,28 @@ TEST(Autograd, InPlaceOnLeafRequiringGradNeedsNoGrad) {
   EXPECT_TRUE(x.requires_grad());
 }
 
+// `out[0].copy_(w)` with out a plain tensor: the history would go on the
+// view only and w's gradient through `out` would be lost (PyTorch rebases
+// out's history; wick refuses). Into a tensor that owns its memory, or under
+// NoGradGuard, the write is fine.
+TEST(Autograd, WritingAGradTensorIntoAViewOfAPlainTensorIsRefused) {
+  Tensor w = dvec({1, 2});
+  Tensor out = zeros({2, 2}, {.dtype = kFloat64});
+  EXPECT_THROW(out[0].copy_(w), Error);
+  EXPECT_THROW(out[1].add_(w), Error);
+  EXPECT_THROW(out.slice(0, 0, 1) = w, Error);
+  EXPECT_FALSE(out.requires_grad());
+  Tensor own = zeros({2}, {.dtype = kFloat64});
+  own.copy_(w);
+  (own * own).sum().backward();
+  expect_values(w.grad(), {2, 4});
+  {
+    NoGradGuard guard;
+    out[0].copy_(w);
+  }
+  expect_values(out.reshape({4}), {1, 2, 0, 0});
+}
+
 TEST(Autograd, RequiresGradOnIntegerTensorThrows) {
   Tensor i = arange(5);
   EXPECT_EQ(i.dtype(), kInt64);

@@ -157,6 +157,16 @@ namespace {
 // A thread count far beyond the machine would start that many threads (one
 // CLI run with --threads 100000 exhausted the process table); it is refused
 // with the limit named, and the pool keeps its size.
+// PyTorch: "For integral input tensors, argument alpha must not be a floating
+// point number"; wick used to truncate it (add(i, j, 0.5) == i).
+TEST(ErrorsAlpha, FractionalAlphaOnIntegerTensors) {
+  Tensor i = wick::tensor({5, 3}).to(wick::kInt64), j = wick::tensor({1, 1}).to(wick::kInt64);
+  EXPECT_WICK_ERROR(wick::add(i, j, 0.5), {"add", "alpha 0.5", "int64"});
+  EXPECT_WICK_ERROR(wick::sub(i, j, 1.5), {"sub", "int64"});
+  EXPECT_WICK_ERROR(i.add_(j, 0.5), {"add_", "alpha 0.5", "int64"});
+  EXPECT_EQ(wick::add(i, j, 2).to_vector<int64_t>(), (std::vector<int64_t>{7, 5}));
+}
+
 TEST(ErrorsThreads, CountsOutsideOneToTheLimitAreRefused) {
   const int before = wick::get_num_threads();
   const int limit = wick::max_num_threads();

@@ -109,6 +109,22 @@ TEST(ViewsShare, UnsqueezeSqueezeFlatten) {
   EXPECT_EQ(wick::tensor(2.0).unsqueeze(0).sizes(), (Shape{1}));
 }
 
+// Assigning to a temporary writes through it (LibTorch's rule; `x[0] = y` in
+// PyTorch); assigning to a named tensor rebinds the name.
+TEST(ViewsShare, AssigningToATemporaryViewWritesItsElements) {
+  Tensor a = iota({3, 3});
+  a[0] = wick::tensor({7.0f, 8.0f, 9.0f});
+  a.slice(0, 1, 3).select(1, 2) = 5.0;
+  a[1] = wick::tensor(-1.0f);  // broadcast, as copy_
+  EXPECT_EQ(fvec(a), (std::vector<float>{7, 8, 9, -1, -1, -1, 6, 7, 5}));
+  EXPECT_WICK_ERROR(a[2] = wick::zeros({2}), {"copy_", "[3]", "[2]"});
+  Tensor b = a;
+  b = wick::zeros({1});  // rebinds b; a keeps its values
+  EXPECT_EQ(b.sizes(), (Shape{1}));
+  EXPECT_EQ(a.sizes(), (Shape{3, 3}));
+  EXPECT_EQ(fvec(a)[0], 7.0f);
+}
+
 TEST(ViewsShare, Expand) {
   Tensor a = iota({3, 1});
   Tensor e = a.expand({3, 4});

@@ -550,6 +550,14 @@ def edges():
          tol=(2e-5, 1e-3), view0="reshape/400x500")
     case("view_scatter_add_transposed", "scatter_add", [rnd((4, 3)), rng.integers(0, 3, (2, 4)), rnd((2, 4))],
          lambda x: T.scatter_add(x[0], 0, x[1], x[2]), dim=0, view0="transpose/0/1")
+    # uint8 arithmetic wraps modulo 256, scalars included (u - 1 is u + 255).
+    u8 = np.array([250, 5, 3, 0, 255], np.uint8)
+    u8b = np.array([10, 10, 10, 1, 0], np.uint8)
+    case("sub_u8_u8_wraps", "sub", [u8, u8b], lambda x: x[0] - x[1])
+    case("add_alpha_u8_wraps", "add", [u8, u8b], lambda x: T.add(x[0], x[1], alpha=3), alpha=3.0)
+    case("sub_scalar_u8_wraps", "sub_scalar", [u8], lambda x: x[0] - 1, scalar=1.0)
+    case("mul_scalar_u8_negative", "mul_scalar", [u8], lambda x: x[0] * -1, scalar=-1.0)
+    case("add_scalar_u8_over_255", "add_scalar", [u8], lambda x: x[0] + 300, scalar=300.0)
 
 
 def main():

@@ -6,6 +6,7 @@
 #include "backend/cpu/fast_math.h"
 #include "backend/cpu/kernels.h"
 #include "backend/cpu/loops.h"
+#include "backend/scalar_cast.h"
 
 namespace wick::backend::cpu {
 namespace {
@@ -27,22 +28,6 @@ void run_unary(const Layout<2>& L, int64_t grain, F f) {
       for (int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * si]);
     }
   });
-}
-
-// A scalar argument in the tensor's type. Integer types saturate instead of
-// hitting undefined behaviour for out-of-range doubles.
-template <typename T>
-T scalar_as(double v) {
-  if constexpr (kIsFloat<T>) {
-    return static_cast<T>(v);
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return v != 0;
-  } else {
-    if (std::isnan(v)) return T(0);
-    if (v <= static_cast<double>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
-    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
-    return static_cast<T>(v);
-  }
 }
 
 template <typename T>
@@ -75,7 +60,7 @@ void unary_typed(UnaryOp op, const Layout<2>& L, double alpha, double beta) {
       else return static_cast<C>(f(static_cast<double>(x)));
     });
   };
-  const C a = scalar_as<C>(alpha), b = scalar_as<C>(beta);
+  const C a = scalar_wrap<C>(alpha), b = scalar_wrap<C>(beta);
   switch (op) {
     case UnaryOp::Neg: go(kGrainCheap, [](C x) { return static_cast<C>(-x); }); break;
     case UnaryOp::Abs:
@@ -92,7 +77,7 @@ void unary_typed(UnaryOp op, const Layout<2>& L, double alpha, double beta) {
     case UnaryOp::Affine: go(kGrainCheap, [a, b](C x) { return static_cast<C>(x * a + b); }); break;
     case UnaryOp::Clamp: {
       const bool has_lo = !std::isnan(alpha), has_hi = !std::isnan(beta);
-      const C lo = has_lo ? a : C(0), hi = has_hi ? b : C(0);
+      const C lo = has_lo ? scalar_saturate<C>(alpha) : C(0), hi = has_hi ? scalar_saturate<C>(beta) : C(0);
       // Comparisons with a NaN input fail, so NaN passes through unchanged.
       if (has_lo && has_hi) go(kGrainCheap, [lo, hi](C x) { return x < lo ? lo : (x > hi ? hi : x); });
       else if (has_lo) go(kGrainCheap, [lo](C x) { return x < lo ? lo : x; });

@@ -45,19 +45,4 @@ __host__ __device__ __forceinline__ To convert(From x) {
 template <typename T>
 using Compute = std::conditional_t<std::is_same_v<T, bool>, int64_t, T>;
 
-// A scalar in the tensor's compute type; integers saturate (host side).
-template <typename T>
-inline T scalar_as(double v) {
-  if constexpr (kIsFloat<T>) {
-    return static_cast<T>(v);
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return v != 0;
-  } else {
-    if (v != v) return T(0);
-    if (v <= static_cast<double>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
-    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
-    return static_cast<T>(v);
-  }
-}
-
 }  // namespace wick::backend::cuda

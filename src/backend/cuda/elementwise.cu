@@ -8,6 +8,7 @@
 #include "backend/cuda/device_math.cuh"
 #include "backend/cuda/geometry.cuh"
 #include "backend/philox.h"
+#include "backend/scalar_cast.h"
 
 namespace wick::backend::cuda {
 namespace {
@@ -41,7 +42,7 @@ __global__ void copy_kernel(Geometry<2> g, O* out, const I* in) {
 
 template <typename C>
 struct UnaryArgs {
-  C a, b;             // alpha, beta in the compute type (saturated)
+  C a, b;             // alpha, beta in the compute type (backend/scalar_cast.h)
   double alpha;       // the raw scalar, for RPow / RDiv (computed in double, as the CPU)
   bool has_lo, has_hi;
   int64_t int_exp;    // PowScalar on integers
@@ -337,11 +338,11 @@ void unary(const Ctx& c, UnaryOp op, const View& out, const View& in, double alp
     dispatch(in.dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;
       using C = Compute<T>;
-      UnaryArgs<C> p{scalar_as<C>(alpha), scalar_as<C>(beta), alpha, alpha == alpha, beta == beta,
+      UnaryArgs<C> p{scalar_wrap<C>(alpha), scalar_wrap<C>(beta), alpha, alpha == alpha, beta == beta,
                      static_cast<int64_t>(alpha == alpha ? alpha : 0)};
-      if (op == UnaryOp::Clamp) {  // a NaN bound means "no bound"
-        if (!p.has_lo) p.a = C(0);
-        if (!p.has_hi) p.b = C(0);
+      if (op == UnaryOp::Clamp) {  // bounds saturate; a NaN bound means "no bound"
+        p.a = p.has_lo ? scalar_saturate<C>(alpha) : C(0);
+        p.b = p.has_hi ? scalar_saturate<C>(beta) : C(0);
       }
       unary_kernel<T><<<grid_for(g.numel), kBlock, 0, c.stream>>>(g, op, out.ptr<T>(), in.ptr<T>(), p);
     });

@@ -71,6 +71,46 @@ Tensor& operator-=(Tensor& a, double b) { return a.sub_(b); }
 Tensor& operator*=(Tensor& a, double b) { return a.mul_(b); }
 Tensor& operator/=(Tensor& a, double b) { return a.div_(b); }
 
+Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
+Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
+Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
+Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
+Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
+Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
+Tensor operator==(const Tensor& a, double b) { return a.eq(b); }
+Tensor operator!=(const Tensor& a, double b) { return a.ne(b); }
+Tensor operator<(const Tensor& a, double b) { return a.lt(b); }
+Tensor operator<=(const Tensor& a, double b) { return a.le(b); }
+Tensor operator>(const Tensor& a, double b) { return a.gt(b); }
+Tensor operator>=(const Tensor& a, double b) { return a.ge(b); }
+Tensor operator==(double a, const Tensor& b) { return b.eq(a); }
+Tensor operator!=(double a, const Tensor& b) { return b.ne(a); }
+Tensor operator<(double a, const Tensor& b) { return b.gt(a); }
+Tensor operator<=(double a, const Tensor& b) { return b.ge(a); }
+Tensor operator>(double a, const Tensor& b) { return b.lt(a); }
+Tensor operator>=(double a, const Tensor& b) { return b.le(a); }
+
+namespace {
+const Tensor& bool_operand(const char* op, const Tensor& t) {
+  core::check_defined(op, t);
+  WICK_CHECK(t.dtype() == kBool, op, ": ", t.describe(),
+             " is not a bool tensor; &, |, ^ and ~ combine masks (bool tensors, e.g. (x > 0) & (x < 1)). "
+             "Bitwise ops on integers are not supported; for truth values use logical_and/or/xor/not");
+  return t;
+}
+}  // namespace
+
+Tensor operator&(const Tensor& a, const Tensor& b) {
+  return logical_and(bool_operand("operator&", a), bool_operand("operator&", b));
+}
+Tensor operator|(const Tensor& a, const Tensor& b) {
+  return logical_or(bool_operand("operator|", a), bool_operand("operator|", b));
+}
+Tensor operator^(const Tensor& a, const Tensor& b) {
+  return logical_xor(bool_operand("operator^", a), bool_operand("operator^", b));
+}
+Tensor operator~(const Tensor& a) { return logical_not(bool_operand("operator~", a)); }
+
 // ---- Tensor methods that forward to the free functions ----
 Tensor Tensor::neg() const { return wick::neg(*this); }
 Tensor Tensor::exp() const { return wick::exp(*this); }

@@ -3,7 +3,7 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 
 #include "core/core.h"
 #include "data/file_util.h"
@@ -29,7 +29,9 @@ std::string fix_text(const std::string& root) {
 CIFAR10::CIFAR10(const std::string& root, Split split) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::is_directory(root, ec)) throw Error(concat("CIFAR10: data folder ", root, " does not exist; ", fix_text(root)));
+  if (!fs::is_directory(root, ec))
+    throw Error(concat("CIFAR10: data folder ", root,
+                       fs::exists(root, ec) ? " exists but is not a folder" : " does not exist", "; ", fix_text(root)));
   const std::vector<std::string> dirs = {root, (fs::path(root) / "cifar-10-batches-bin").string()};
   std::vector<std::string> names;
   if (split == Split::Train)
@@ -44,7 +46,10 @@ CIFAR10::CIFAR10(const std::string& root, Split split) {
     std::string p = detail::find_file(dirs, name, /*allow_gz=*/false);
     if (p.empty()) throw Error(concat("CIFAR10: ", name, " not found in ", root, "; ", fix_text(root)));
     std::vector<uint8_t> bytes = detail::read_raw(p);
-    if (bytes.empty() || bytes.size() % kRecord != 0)
+    if (bytes.empty())
+      throw FormatError(concat(p, ": the file is empty (0 bytes), expected 3073-byte CIFAR-10 records; ",
+                               "download and unpack it again"));
+    if (bytes.size() % kRecord != 0)
       throw FormatError(concat(p, ": ", bytes.size(), " bytes is not a whole number of 3073-byte CIFAR-10 records (",
                                bytes.size() / kRecord, " records and ", bytes.size() % kRecord,
                                " bytes left over); truncated or not the binary version"));
@@ -72,13 +77,27 @@ CIFAR10::CIFAR10(const std::string& root, Split split) {
   }
 
   classes_ = kDefaultClasses;
-  std::string meta = detail::find_file(dirs, "batches.meta.txt", false);
+  // The first of the folders that has batches.meta.txt. Something else of
+  // that name (a folder) is an error rather than silently the default names.
+  std::string meta;
+  for (const std::string& d : dirs) {
+    const fs::path p = fs::path(d) / "batches.meta.txt";
+    if (!fs::exists(p, ec)) continue;
+    if (!fs::is_regular_file(p, ec))
+      throw Error(concat(p.string(), ": not a regular file; batches.meta.txt should be a text file of the 10 ",
+                         "class names, one per line (or absent, for the standard names)"));
+    meta = p.string();
+    break;
+  }
   if (!meta.empty()) {
-    std::ifstream in(meta);
+    std::vector<uint8_t> bytes = detail::read_raw(meta);
+    std::string text(bytes.begin(), bytes.end());
+    if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);  // UTF-8 BOM (Windows editors)
     std::vector<std::string> names_read;
-    for (std::string line; std::getline(in, line);) {
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
-      if (!line.empty()) names_read.push_back(line);
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      const size_t b = line.find_first_not_of(" \t\r"), e = line.find_last_not_of(" \t\r");
+      if (b != std::string::npos) names_read.push_back(line.substr(b, e - b + 1));
     }
     if (names_read.size() != 10)
       throw FormatError(concat(meta, ": expected 10 class names (one per line), found ", names_read.size()));

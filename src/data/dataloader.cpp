@@ -66,7 +66,16 @@ class EpochRun {
   // than wait, so a descheduled worker never holds the loop up.
   Batch take(int64_t k) {
     Batch b = worker_.joinable() ? take_shared(k) : gather(k);
-    if (options_.transform) b.inputs = options_.transform(b.inputs);
+    if (options_.transform) {
+      const Shape before = b.inputs.sizes();
+      b.inputs = options_.transform(b.inputs);
+      // A transform that drops or adds rows would pair inputs with the wrong
+      // targets (or fail later in the loss with no word about the transform).
+      WICK_CHECK(b.inputs.defined() && b.inputs.dim() >= 1 && b.inputs.size(0) == b.targets.size(0),
+                 "DataLoader: the transform turned inputs ", shape_str(before), " into ",
+                 b.inputs.defined() ? b.inputs.describe() : "an undefined tensor", ", but the batch has ",
+                 b.targets.size(0), " targets; a transform must keep dim 0 (one row per example)");
+    }
     return b;
   }
 
@@ -166,7 +175,8 @@ class EpochRun {
 
   Batch gather(int64_t k) const {
     const int64_t start = k * options_.batch_size;
-    const int64_t stop = std::min<int64_t>(start + options_.batch_size, static_cast<int64_t>(order_.size()));
+    // start < order_.size(), so this never adds batch_size (up to INT64_MAX) to start.
+    const int64_t stop = start + std::min<int64_t>(options_.batch_size, static_cast<int64_t>(order_.size()) - start);
     std::vector<int64_t> indices(order_.begin() + start, order_.begin() + stop);
     Batch b = dataset_.get_batch(indices);
     // A user's get_batch could get this wrong; say so here, not in the loss.
@@ -204,7 +214,8 @@ DataLoader::DataLoader(const Dataset& dataset, DataLoaderOptions options)
 
 int64_t DataLoader::size() const {
   const int64_t n = dataset_->size(), b = options_.batch_size;
-  return options_.drop_last ? n / b : (n + b - 1) / b;
+  // Not (n + b - 1) / b: that overflows for a batch_size near INT64_MAX.
+  return n / b + (!options_.drop_last && n % b != 0 ? 1 : 0);
 }
 
 std::vector<int64_t> DataLoader::order(int64_t epoch) const {

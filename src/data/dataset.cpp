@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <numeric>
 
 #include "wick/indexing.h"
@@ -58,6 +59,11 @@ std::vector<Subset> random_split(const Dataset& dataset, const std::vector<doubl
   double total = 0;
   for (double l : lengths) {
     WICK_CHECK(std::isfinite(l) && l >= 0, "random_split: lengths must be non-negative, got ", l);
+    // No count can exceed n (nor a fraction 1): checked first, since a huge
+    // length would overflow int64 below (2^63 became 0, 1e300 a negative sum).
+    WICK_CHECK(l <= std::max<double>(static_cast<double>(n), 1.0), "random_split: length ", std::setprecision(15), l,
+               " is more than the dataset's ", n, " examples; give counts that sum to ", n,
+               " or fractions that sum to 1");
     total += l;
   }
   std::vector<int64_t> counts;

@@ -55,14 +55,20 @@ const Zlib& zlib() {
 }  // namespace
 
 std::vector<uint8_t> read_raw(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  // A folder opens as a stream whose size is -1: say what it is before
+  // anything sizes a buffer from it.
+  if (fs::is_directory(st))
+    throw Error(wick::detail::concat("cannot read ", path, ": it is a folder, not a regular file; give a file's path"));
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) {
-    std::error_code ec;
-    bool exists = std::filesystem::exists(path, ec);
-    throw Error(wick::detail::concat("cannot open ", path, exists ? ": permission denied or not a regular file"
-                                                                  : ": no such file"));
-  }
+  if (!in)
+    throw Error(wick::detail::concat("cannot open ", path, fs::exists(st) ? ": permission denied or not a regular file"
+                                                                            : ": no such file"));
   std::streamoff n = in.tellg();
+  if (n < 0)  // a pipe or device: no size to read up to
+    throw Error(wick::detail::concat("cannot read ", path, ": not a regular file (its size is unknown)"));
   std::vector<uint8_t> bytes(static_cast<size_t>(n));
   in.seekg(0);
   if (n > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), n))
@@ -105,7 +111,10 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& bytes, const std::string
       throw FormatError(wick::detail::concat(path, ": decompresses to more than 4 GiB; not a dataset file wick reads"));
     }
     if (rc == Z_STREAM_END) {
-      if (s.avail_in == 0) break;
+      // Zero bytes after a member are padding (tape blocks, some archivers):
+      // GNU gzip and Python's gzip ignore them, so do we. Any other byte
+      // starts the next member.
+      if (std::all_of(s.next_in, s.next_in + s.avail_in, [](Bytef b) { return b == 0; })) break;
       // Another gzip member follows (as `cat a.gz b.gz` makes): keep going.
       z.end(&s);
       const Bytef* next = s.next_in;

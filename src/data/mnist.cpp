@@ -61,13 +61,17 @@ void parse_idx(Idx& idx, const std::string& path, int expected_dims) {
                              " dims, got ", n, " bytes; fetch the file again"));
   uint64_t expected = idx.header;
   uint64_t product = 1;
+  constexpr uint64_t kMaxBytes = uint64_t{1} << 40;  // 1 TiB: far past any dataset
   for (int d = 0; d < nd; ++d) {
     uint32_t v = be32(bytes + 4 + 4 * d);
     if (v == 0) throw FormatError(concat(path, ": IDX header has dimension ", d, " of size 0"));
     idx.dims.push_back(v);
+    // Checked before multiplying: 64 bits wrap, and a wrapped product (to 0,
+    // or to the file's real size) would let a lying header through.
+    if (product > kMaxBytes / v)
+      throw FormatError(concat(path, ": IDX header dims ", shape_str(idx.dims), (d + 1 < nd ? "..." : ""),
+                               " describe an absurdly large file (over 2^40 bytes); the header is corrupt"));
     product *= v;
-    if (product > (uint64_t{1} << 40))
-      throw FormatError(concat(path, ": IDX header dims ", shape_str(idx.dims), "... describe an absurdly large file"));
   }
   expected += product;
   if (expected != n)
@@ -130,7 +134,9 @@ FashionMNIST::FashionMNIST(const std::string& root, Split split, const MNISTOpti
 MNIST::MNIST(const std::string& name, const std::string& root, Split split, const MNISTOptions& options,
              std::vector<std::string> classes)
     : split_(split), keep_uint8_(options.keep_uint8), classes_(std::move(classes)) {
-  WICK_CHECK(options.std > 0, name, ": MNISTOptions.std must be positive, got ", options.std);
+  WICK_CHECK(options.std > 0 && std::isfinite(options.std), name, ": MNISTOptions.std must be positive and finite, got ",
+             options.std);
+  WICK_CHECK(std::isfinite(options.mean), name, ": MNISTOptions.mean must be finite, got ", options.mean);
   // x / 255 - mean) / std as one multiply-add: x * scale_ + shift_.
   normalize_ = options.mean != 0.0 || options.std != 1.0;
   WICK_CHECK(!normalize_ || keep_uint8_, name, ": MNISTOptions.mean/std normalize batches of uint8 pixels; add ",
@@ -142,7 +148,9 @@ MNIST::MNIST(const std::string& name, const std::string& root, Split split, cons
   const std::string fix = concat("get the files with `wick data fetch ", fetch_name, " --dir ", root,
                                  "` or `scripts/fetch-data.sh ", fetch_name, "`");
   std::error_code ec;
-  if (!fs::is_directory(root, ec)) throw Error(concat(name, ": data folder ", root, " does not exist; ", fix));
+  if (!fs::is_directory(root, ec))
+    throw Error(concat(name, ": data folder ", root,
+                       fs::exists(root, ec) ? " exists but is not a folder" : " does not exist", "; ", fix));
   const std::vector<std::string> dirs = {root, (fs::path(root) / name / "raw").string()};
   const std::string prefix = split == Split::Train ? "train" : "t10k";
   auto locate = [&](const std::string& file) {

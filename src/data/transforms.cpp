@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 
 #include "core/core.h"
@@ -103,7 +104,10 @@ void flip_typed(const Tensor& in, const Tensor& out, double p, const Draws& r) {
 Normalize::Normalize(std::vector<double> mean, std::vector<double> std) : mean_(std::move(mean)), std_(std::move(std)) {
   WICK_CHECK(!mean_.empty() && mean_.size() == std_.size(), "Normalize: mean and std need the same number of values ",
              "(one per channel, or one for all), got ", mean_.size(), " and ", std_.size());
-  for (double s : std_) WICK_CHECK(s != 0, "Normalize: std must be nonzero (it divides)");
+  // NaN or inf would turn every pixel into NaN (or 0) without a word.
+  for (double m : mean_) WICK_CHECK(std::isfinite(m), "Normalize: mean must be finite, got ", m);
+  for (double s : std_)
+    WICK_CHECK(s != 0 && std::isfinite(s), "Normalize: std must be finite and nonzero (it divides), got ", s);
 }
 
 Tensor Normalize::operator()(const Tensor& x) const {
@@ -120,7 +124,10 @@ Tensor Normalize::operator()(const Tensor& x) const {
 
 RandomCrop::RandomCrop(int64_t height, int64_t width, int64_t padding) : height_(height), width_(width), padding_(padding) {
   WICK_CHECK(height > 0 && width > 0, "RandomCrop: size must be positive, got ", height, "x", width);
-  WICK_CHECK(padding >= 0, "RandomCrop: padding must be non-negative, got ", padding);
+  // Any image plus padding must stay far from int64's range (the fit check
+  // adds 2 * padding to the image size); 2^30 on each side is already absurd.
+  WICK_CHECK(padding >= 0 && padding <= (int64_t{1} << 30), "RandomCrop: padding must be in [0, 2^30], got ",
+             padding);
 }
 
 Tensor RandomCrop::operator()(const Tensor& x) const {

@@ -71,6 +71,30 @@ TEST_F(TensorMethods, Elementwise) {
   EXPECT_TRUE(same(a.masked_fill(m, 7.0), wick::masked_fill(a, m, 7.0)));
 }
 
+TEST_F(TensorMethods, ComparisonAndMaskOperators) {
+  EXPECT_TRUE(same(a == b, wick::eq(a, b)));
+  EXPECT_TRUE(same(a != b, wick::ne(a, b)));
+  EXPECT_TRUE(same(a < b, wick::lt(a, b)));
+  EXPECT_TRUE(same(a <= b, wick::le(a, b)));
+  EXPECT_TRUE(same(a > b, wick::gt(a, b)));
+  EXPECT_TRUE(same(a >= b, wick::ge(a, b)));
+  EXPECT_TRUE(same(a > 0.5, a.gt(0.5)));
+  EXPECT_TRUE(same(a <= 0.5, a.le(0.5)));
+  EXPECT_TRUE(same(0.5 < a, a.gt(0.5)));
+  EXPECT_TRUE(same(0.5 >= a, a.le(0.5)));
+  EXPECT_TRUE(same(1.0 == a, a.eq(1.0)));
+  EXPECT_TRUE(same(1.0 != a, a.ne(1.0)));
+  EXPECT_TRUE(same((a > 0) & (a < 1), wick::logical_and(a.gt(0), a.lt(1))));
+  EXPECT_TRUE(same((a > 0) | (a < -1), wick::logical_or(a.gt(0), a.lt(-1))));
+  EXPECT_TRUE(same((a > 0) ^ (b > 0), wick::logical_xor(a.gt(0), b.gt(0))));
+  EXPECT_TRUE(same(~(a > 0), wick::logical_not(a.gt(0))));
+  // The accuracy idiom of the seed notes.
+  Tensor pred = wick::tensor({1, 2, 0, 2}).to(wick::kInt64), y = wick::tensor({1, 0, 0, 2}).to(wick::kInt64);
+  EXPECT_EQ((pred == y).sum().item<int64_t>(), 3);
+  EXPECT_THROW(pred & y, wick::Error);
+  EXPECT_THROW(~pred, wick::Error);
+}
+
 TEST_F(TensorMethods, Reductions) {
   EXPECT_TRUE(same(a.sum(), wick::sum(a)));
   EXPECT_TRUE(same(a.sum(1), wick::sum(a, {1})));

@@ -87,10 +87,34 @@ TEST(DataCIFAR10, Rejections) {
 
   write_bytes(dir / "test_batch.bin", {});
   msg = format_error_message([&] { data::CIFAR10(dir.str(), data::Split::Test); });
-  EXPECT_TRUE(message_has(msg, {"test_batch.bin", "0 bytes"}));
+  EXPECT_TRUE(message_has(msg, {"test_batch.bin", "the file is empty", "0 bytes"}));
 
   write_bytes(dir / "test_batch.bin", cifar_bytes({1}));
   write_text(dir / "batches.meta.txt", "cat\ndog\n");
   msg = format_error_message([&] { data::CIFAR10(dir.str(), data::Split::Test); });
   EXPECT_TRUE(message_has(msg, {"batches.meta.txt", "10 class names", "found 2"}));
+}
+
+TEST(DataCIFAR10, ClassNamesTrimmedOfBomAndSpaces) {
+  ScratchDir dir;
+  write_cifar(dir.str());
+  // Saved by a Windows editor: a UTF-8 BOM, CRLF, indented and padded names.
+  write_text(dir / "batches.meta.txt", "\xEF\xBB\xBF airplane\r\n\tautomobile \r\nbird\ncat\ndeer\ndog\nfrog\nhorse\n"
+                                       "ship\n  truck\t\r\n\r\n");
+  data::CIFAR10 test(dir.str(), data::Split::Test);
+  EXPECT_EQ(test.classes(), (std::vector<std::string>{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
+                                                      "horse", "ship", "truck"}));
+}
+
+TEST(DataCIFAR10, FoldersAndFilesInTheWrongPlace) {
+  ScratchDir dir;
+  write_cifar(dir.str());
+  // A folder named batches.meta.txt is not "no class names file".
+  fs::remove(dir / "batches.meta.txt");
+  fs::create_directories(dir / "batches.meta.txt");
+  std::string msg = error_message([&] { data::CIFAR10(dir.str(), data::Split::Test); });
+  EXPECT_TRUE(message_has(msg, {"batches.meta.txt", "not a regular file"}));
+  // The root is a file.
+  msg = error_message([&] { data::CIFAR10(dir / "test_batch.bin", data::Split::Test); });
+  EXPECT_TRUE(message_has(msg, {"test_batch.bin", "exists but is not a folder"}));
 }

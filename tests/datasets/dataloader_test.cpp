@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <numeric>
 #include <set>
 #include <thread>
@@ -275,4 +276,53 @@ TEST(DataRandomSplit, SizesDisjointAndSeeded) {
   EXPECT_TRUE(message_has(error_message([&] { data::random_split(ds, {-1, 104}); }), {"non-negative"}));
   EXPECT_TRUE(message_has(error_message([&] { data::Subset(ds, {0, 103}); }), {"Subset", "103"}));
   EXPECT_TRUE(message_has(error_message([&] { s.get(3); }), {"Subset::get", "3"}));
+}
+
+// torch.utils.data.DataLoader(range(5), batch_size=sys.maxsize) gives one
+// batch of 5; (n + b - 1) / b overflowed here and gave none.
+TEST(DataLoader, HugeBatchSizeGivesOneBatch) {
+  data::TensorDataset ds = numbered(5);
+  for (int64_t b : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::max() - 1, int64_t{6}}) {
+    for (int workers = 0; workers <= 1; ++workers) {
+      data::DataLoader loader(ds, {.batch_size = b, .num_workers = workers});
+      EXPECT_EQ(loader.size(), 1) << b;
+      EXPECT_EQ(epoch_ids(loader), (std::vector<int64_t>{0, 1, 2, 3, 4})) << b;
+    }
+    data::DataLoader dropping(ds, {.batch_size = b, .drop_last = true});
+    EXPECT_EQ(dropping.size(), 0) << b;
+    EXPECT_TRUE(epoch_ids(dropping).empty()) << b;
+  }
+  data::DataLoader two(ds, {.batch_size = 4});
+  EXPECT_EQ(two.size(), 2);
+}
+
+TEST(DataLoader, TransformMustKeepTheBatchRows) {
+  data::TensorDataset ds = numbered(8);
+  for (int workers = 0; workers <= 1; ++workers) {
+    data::DataLoader loader(ds, {.batch_size = 4, .num_workers = workers,
+                                 .transform = [](const Tensor& x) { return x.slice(0, 0, 1); }});
+    std::string msg = error_message([&] {
+      for (auto [x, y] : loader) (void)x;
+    });
+    EXPECT_TRUE(message_has(msg, {"DataLoader", "transform", "[4, 2]", "[1, 2]", "4 targets", "dim 0"})) << workers;
+  }
+  data::DataLoader undefined(ds, {.batch_size = 4, .transform = [](const Tensor&) { return Tensor(); }});
+  EXPECT_TRUE(message_has(error_message([&] { undefined.begin(); }), {"transform", "undefined"}));
+  // Reshaping the rest of a row is fine.
+  data::DataLoader flat(ds, {.batch_size = 4, .transform = [](const Tensor& x) { return x.reshape({4, 2, 1}); }});
+  EXPECT_EQ((*flat.begin()).inputs.sizes(), (Shape{4, 2, 1}));
+}
+
+TEST(DataRandomSplit, HugeLengthsAreRejectedUpFront) {
+  data::TensorDataset ds = numbered(10);
+  // 2^63 cast to int64 was 0 (sizes 0, 0, 10 accepted); 1e300 made the sum negative.
+  std::string msg = error_message([&] { data::random_split(ds, {9223372036854775808.0, 9223372036854775808.0, 10}); });
+  EXPECT_TRUE(message_has(msg, {"random_split", "length 9.22337203685478e+18", "10 examples"}));
+  msg = error_message([&] { data::random_split(ds, {1e300, 10}); });
+  EXPECT_TRUE(message_has(msg, {"random_split", "length 1e+300", "10 examples"}));
+  msg = error_message([&] { data::random_split(ds, {11, 0}); });
+  EXPECT_TRUE(message_has(msg, {"length 11", "10 examples"}));
+  msg = error_message([&] { data::random_split(ds, {std::numeric_limits<double>::infinity()}); });
+  EXPECT_TRUE(message_has(msg, {"random_split", "inf"}));
+  EXPECT_EQ(data::random_split(ds, {10, 0})[0].size(), 10);
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <cmath>
 #include <numeric>
 
@@ -241,6 +242,74 @@ TEST(DataMNIST, ReadIdxAnyDims) {
   EXPECT_TRUE(message_has(format_error_message([&] { data::read_idx(dir / "x.idx.gz", 1); }),
                           {"x.idx.gz", "0x00000803", "0x00000801"}));
   EXPECT_TRUE(message_has(error_message([&] { data::read_idx(dir / "missing.idx"); }), {"missing.idx", "no such file"}));
+}
+
+// The header's dims are multiplied in 64 bits: [2^20, 2^20, 2^24] wraps to 0
+// and [7695460, 49477, 48448661] to exactly 4 (checked in Python), which
+// once made a 16- or 20-byte file "match" its header.
+TEST(DataMNIST, IdxDimsThatWrap64BitsAreRejected) {
+  ScratchDir dir;
+  write_bytes(dir / "zero.idx", idx_bytes({1u << 20, 1u << 20, 1u << 24}, {}));
+  std::string msg = format_error_message([&] { data::read_idx(dir / "zero.idx", 3); });
+  EXPECT_TRUE(message_has(msg, {"zero.idx", "[1048576, 1048576, 16777216]", "absurdly large"}));
+  write_bytes(dir / "four.idx", idx_bytes({7695460, 49477, 48448661}, {1, 2, 3, 4}));
+  msg = format_error_message([&] { data::read_idx(dir / "four.idx", 3); });
+  EXPECT_TRUE(message_has(msg, {"four.idx", "absurdly large"}));
+  // Exactly 2^40 bytes is the limit, not an error of the check itself: the
+  // file is then only too short.
+  write_bytes(dir / "tib.idx", idx_bytes({1u << 20, 1u << 20}, {}));
+  msg = format_error_message([&] { data::read_idx(dir / "tib.idx", 2); });
+  EXPECT_TRUE(message_has(msg, {"tib.idx", "size disagrees", "1099511627788 bytes"}));
+}
+
+// A folder where a file is expected: a clean error, not std::bad_alloc.
+TEST(DataMNIST, ReadIdxOfAFolder) {
+  ScratchDir dir;
+  std::string msg = error_message([&] { data::read_idx(dir.str()); });
+  EXPECT_TRUE(message_has(msg, {dir.str().c_str(), "not a regular file"}));
+}
+
+TEST(DataMNIST, RootThatIsAFile) {
+  ScratchDir dir;
+  write_text(dir / "mnist.tar", "x");
+  std::string msg = error_message([&] { data::MNIST(dir / "mnist.tar", data::Split::Test); });
+  EXPECT_TRUE(message_has(msg, {"mnist.tar", "exists but is not a folder"}));
+  EXPECT_EQ(msg.find("does not exist"), std::string::npos) << msg;
+}
+
+TEST(DataMNIST, NonFiniteMeanOrStdAreRejected) {
+  ScratchDir dir;
+  write_mnist(dir.str(), "t10k", kTestLabels);
+  const double nan = std::nan("");
+  EXPECT_TRUE(message_has(
+      error_message([&] { data::MNIST(dir.str(), data::Split::Test, {.keep_uint8 = true, .mean = nan}); }),
+      {"mean", "finite", "nan"}));
+  EXPECT_TRUE(message_has(
+      error_message([&] { data::MNIST(dir.str(), data::Split::Test, {.keep_uint8 = true, .std = nan}); }),
+      {"std", "nan"}));
+  EXPECT_TRUE(message_has(error_message([&] {
+                            data::MNIST(dir.str(), data::Split::Test, {.keep_uint8 = true, .std = HUGE_VAL});
+                          }),
+                          {"std", "finite", "inf"}));
+}
+
+// GNU gzip and Python's gzip ignore zero bytes after the last member (tape
+// padding); anything else there is still an error.
+TEST(DataMNIST, GzipWithTrailingZeroPadding) {
+  ScratchDir dir;
+  std::vector<uint8_t> data = {1, 2, 3, 4, 5, 6};
+  write_bytes(dir / "x.idx", idx_bytes({2, 3}, data));
+  gzip_file(dir / "x.idx");
+  std::ifstream in(dir / "x.idx.gz", std::ios::binary);
+  std::vector<uint8_t> gz((std::istreambuf_iterator<char>(in)), {});
+  std::vector<uint8_t> padded = gz;
+  padded.resize(gz.size() + 512, 0);
+  write_bytes(dir / "padded.idx.gz", padded);
+  EXPECT_EQ(data::read_idx(dir / "padded.idx.gz").to_vector<uint8_t>(), data);
+  padded.back() = 7;
+  write_bytes(dir / "junk.idx.gz", padded);
+  EXPECT_TRUE(message_has(format_error_message([&] { data::read_idx(dir / "junk.idx.gz"); }),
+                          {"junk.idx.gz", "gzip"}));
 }
 
 // The real MNIST, when scripts/fetch-data.sh has put it in data/mnist.

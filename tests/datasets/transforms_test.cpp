@@ -1,6 +1,7 @@
 // Normalize, RandomCrop, RandomHorizontalFlip and Compose on CPU batches.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 
 #include "datasets/data_test_util.h"
@@ -42,6 +43,11 @@ TEST(DataTransforms, NormalizePerChannel) {
   // Errors.
   EXPECT_TRUE(message_has(error_message([] { data::Normalize({0.5, 0.5}, {1}); }), {"Normalize", "2 and 1"}));
   EXPECT_TRUE(message_has(error_message([] { data::Normalize({0.5}, {0}); }), {"nonzero"}));
+  // NaN or inf would make every value NaN (or 0) silently.
+  const double nan = std::nan(""), inf = HUGE_VAL;
+  EXPECT_TRUE(message_has(error_message([&] { data::Normalize({nan}, {1}); }), {"Normalize", "mean", "finite", "nan"}));
+  EXPECT_TRUE(message_has(error_message([&] { data::Normalize({0, 0}, {1, nan}); }), {"Normalize", "std", "nan"}));
+  EXPECT_TRUE(message_has(error_message([&] { data::Normalize({0}, {inf}); }), {"Normalize", "std", "inf"}));
   EXPECT_TRUE(message_has(error_message([&] { data::Normalize({1, 2}, {1, 1})(x); }), {"2 mean/std values for 3 channels"}));
   EXPECT_TRUE(message_has(error_message([&] { data::Normalize({1}, {1})(zeros({2, 3}, {.dtype = kInt64})); }),
                           {"Normalize", "int64"}));
@@ -110,6 +116,10 @@ TEST(DataTransforms, RandomCrop) {
   EXPECT_EQ(data::RandomCrop(3, 8, 1)(x).sizes(), (Shape{16, 2, 3, 8}));
   EXPECT_TRUE(message_has(error_message([&] { data::RandomCrop(9, 1)(x); }), {"RandomCrop", "9x9", "6x6"}));
   EXPECT_TRUE(message_has(error_message([] { data::RandomCrop(4, -1); }), {"padding"}));
+  // Padding so large that 2 * padding overflowed in the fit check's message.
+  EXPECT_TRUE(message_has(error_message([] { data::RandomCrop(2, int64_t{1} << 62); }),
+                          {"RandomCrop", "padding", "4611686018427387904"}));
+  EXPECT_EQ(data::RandomCrop(4, int64_t{1} << 30)(x).sizes(), (Shape{16, 2, 4, 4}));
 }
 
 TEST(DataTransforms, ComposeAndLambdas) {

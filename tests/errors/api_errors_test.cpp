@@ -121,6 +121,20 @@ std::vector<Row> rows() {
          data::random_split(ds, {3, 4});
        },
        {"random_split", "10"}},
+      {"data_random_split_huge_length", K::Error,
+       [] {
+         data::TensorDataset ds(zeros({10, 2}), zeros({10}));
+         data::random_split(ds, {1e300, 10});
+       },
+       {"random_split", "1e+300", "10 examples"}},
+      {"data_transform_changes_batch_rows", K::Error,
+       [] {
+         data::TensorDataset ds(zeros({4, 2}), zeros({4}));
+         data::DataLoader loader(ds, {.batch_size = 4, .transform = [](const Tensor& x) { return x.slice(0, 0, 1); }});
+         loader.begin();
+       },
+       {"DataLoader", "transform", "[4, 2]", "4 targets"}},
+      {"data_normalize_nan_std", K::Error, [] { data::Normalize({0.5}, {std::nan("")}); }, {"Normalize", "std", "nan"}},
       // ---- modules, state_dicts, optimizers ----
       {"state_dict_missing_key", K::Error,
        [] {

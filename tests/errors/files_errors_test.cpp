@@ -120,6 +120,16 @@ std::vector<Row> rows() {
       {"idx_huge_dims", K::FormatError,
        [] { data::read_idx(write_bytes("huge-idx", idx({60000, 0xFFFFFFF0u, 0xFFFFFFF0u}, 16)), 3); },
        {"huge-idx", "absurdly large"}},
+      // 2^20 * 2^20 * 2^24 is 0 in 64 bits: a 16-byte file once "matched" it.
+      {"idx_dims_product_wraps_64_bits", K::FormatError,
+       [] { data::read_idx(write_bytes("wrap-idx", idx({1u << 20, 1u << 20, 1u << 24}, 0)), 3); },
+       {"wrap-idx", "absurdly large"}},
+      {"idx_path_is_a_folder", K::Error,
+       [] {
+         fs::create_directories(scratch() + "/idx-folder");
+         data::read_idx(scratch() + "/idx-folder");
+       },
+       {"idx-folder", "not a regular file"}},
       {"idx_gzip_truncated", K::FormatError,
        [] {
          std::string gz = gzip_stored(idx({3}, 3));
@@ -151,6 +161,9 @@ std::vector<Row> rows() {
          data::MNIST(scratch() + "/mnist-half", data::Split::Test);
        },
        {"t10k-images-idx3-ubyte", "not found", "wick data fetch"}},
+      {"mnist_root_is_a_file", K::Error,
+       [] { data::MNIST(write_bytes("mnist-file", "x"), data::Split::Test); },
+       {"mnist-file", "exists but is not a folder", "wick data fetch mnist"}},
       // ---- CIFAR-10 ----
       {"cifar10_partial_record", K::FormatError,
        [] {
@@ -163,13 +176,20 @@ std::vector<Row> rows() {
          write_bytes("cifar-empty/test_batch.bin", "");
          data::CIFAR10(scratch() + "/cifar-empty", data::Split::Test);
        },
-       {"test_batch.bin", "0 bytes"}},
+       {"test_batch.bin", "the file is empty", "0 bytes"}},
       {"cifar10_label_out_of_range", K::FormatError,
        [] {
          write_bytes("cifar-label/test_batch.bin", cifar_record(3) + cifar_record(57));
          data::CIFAR10(scratch() + "/cifar-label", data::Split::Test);
        },
        {"record 1 has label 57", "0..9", "CIFAR-100"}},
+      {"cifar10_meta_is_a_folder", K::Error,
+       [] {
+         write_bytes("cifar-meta/test_batch.bin", cifar_record(1));
+         fs::create_directories(scratch() + "/cifar-meta/batches.meta.txt");
+         data::CIFAR10(scratch() + "/cifar-meta", data::Split::Test);
+       },
+       {"batches.meta.txt", "not a regular file"}},
       // ---- CSV ----
       {"csv_unknown_target_column", K::Error, [] { csv("no-y.csv", "a,b\n1,2\n"); },
        {"no-y.csv", "no target column 'y'", "the columns are a, b"}},
@@ -185,6 +205,21 @@ std::vector<Row> rows() {
       {"csv_regression_target_not_numeric", K::FormatError,
        [] { csv("label.csv", "a,y\n1,cat\n2,dog\n", data::Task::Regression); }, {"label.csv", "cat"}},
       {"csv_missing_file", K::Error, [] { csv("../no-such-dir/x.csv", std::string()); }, {"x.csv"}},
+      {"csv_path_is_a_folder", K::Error,
+       [] {
+         fs::create_directories(scratch() + "/csv-folder");
+         data::CSV(scratch() + "/csv-folder", {.target = "y"});
+       },
+       {"csv-folder", "not a regular file"}},
+      {"csv_number_past_float32", K::FormatError, [] { csv("big.csv", "a,b,y\n1,1e39,cat\n3,4,dog\n"); },
+       {"big.csv line 2", "column 'b'", "'1e39'", "out of float32 range"}},
+      {"csv_missing_target_among_numbers", K::FormatError, [] { csv("gap.csv", "a,y\n1,1.5\n2,2.5\n3,nan\n"); },
+       {"gap.csv line 4", "column 'y'", "missing target value 'nan'", "task=Classification"}},
+      {"csv_repeated_class_name", K::Error,
+       [] {
+         data::CSV(write_bytes("classes.csv", "a,y\n1,cat\n"), {.target = "y", .class_names = {"cat", "cat", "bird"}});
+       },
+       {"classes.csv", ".class_names", "'cat' twice"}},
       // ---- .npy ----
       {"npy_wrong_magic", K::FormatError,
        [] { std::string b = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", std::string(4, '\0'));

@@ -21,8 +21,8 @@ class CIFAR10 : public Dataset {
   int64_t size() const override { return targets_.size(0); }
   Example get(int64_t index) const override;
   Batch get_batch(const std::vector<int64_t>& indices) const override;
-  // From batches.meta.txt (one name per line); the standard ten names when
-  // that file is absent.
+  // From batches.meta.txt (one name per line, spaces around it, blank lines
+  // and a UTF-8 BOM ignored); the standard ten names when that file is absent.
   std::vector<std::string> classes() const override { return classes_; }
 
   const Tensor& images() const { return images_; }    // float32 [N, 3, 32, 32]

@@ -11,17 +11,28 @@
 //   outputs, so mse_loss(model(x), y) compares like with like instead of
 //   broadcasting [N, 1] against [N] into [N, N] (a classic PyTorch pitfall).
 // - Classification labels (strings or integers) become class ids in sorted
-//   order: numerically when every label is a number ("2" before "10"), else
-//   by byte-wise string order. Sorted, not first-appearance, so a train and a
-//   test file with rows in any order get the same ids. class_names()[id] is
-//   the original label: save it with the model; pass it back as
-//   `.class_names` to read another file with the same mapping.
+//   order: numerically when every label is a number ("2" before "10"; "1",
+//   "1.0" and "01" are one class, and integers compare exactly, so
+//   9007199254740993 is not 9007199254740992), else by byte-wise string
+//   order. Sorted, not first-appearance, so a train and a test file with rows
+//   in any order get the same ids. class_names()[id] is the original label:
+//   save it with the model; pass it back as `.class_names` to read another
+//   file with the same mapping. A mapping of numbers is matched by value as
+//   above (names "1.0", "2.0" read labels 1, 2); one with any text in it is
+//   matched as text. Repeated names (in .class_names or .features) are errors.
 // - Task::Auto picks classification when some target is not a number, or
 //   when every target is an integer and there are at most 20 distinct values;
-//   else regression. task() says what was chosen.
+//   else regression. task() says what was chosen. Numbers with missing-value
+//   markers among them (nan, NA, N/A, null, None, inf, ...) are neither: a
+//   FormatError names the first such row, since such a column is usually a
+//   regression target with gaps, not a class called "nan" (pass
+//   Task::Classification when those really are labels).
+// - Features and regression targets are float32: a number past its range
+//   (1e39) is an error, not inf; a tiny one (1e-50) rounds to 0, as in PyTorch.
 // - Errors name the file, the line (1-based, counting the header as line 1)
-//   and the column: a missing or non-numeric cell, a row with the wrong
-//   number of fields, an unknown target column (listing the columns there are).
+//   and the column: a missing, non-numeric or out-of-range cell, a row with
+//   the wrong number of fields, an unknown target column (listing the columns
+//   there are).
 // Fields may be quoted ("a, b" and "say ""hi""" as RFC 4180); spaces around
 // numbers are ignored; blank lines are skipped.
 #include <string>

@@ -38,6 +38,10 @@ void check_probabilities(const Tensor& input) {
     lo = input.min().item();
     hi = input.max().item();
   }
+  if (std::isnan(lo) || std::isnan(hi)) [[unlikely]]
+    throw Error(wick::detail::concat(
+        "binary_cross_entropy: input holds NaN (", input.describe(), "): the model's output is already NaN, "
+        "usually a diverging run; lower the learning rate, clip gradients, or check the inputs for NaN"));
   if (!(lo >= 0 && hi <= 1)) [[unlikely]]
     throw Error(wick::detail::concat(
         "binary_cross_entropy: input must hold probabilities in [0, 1], but its values range from ", lo, " to ", hi,

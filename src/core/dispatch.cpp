@@ -124,14 +124,17 @@ Tensor reduce(const char* name, backend::ReduceOp op, const Tensor& a, const std
 
 MaxResult arg_reduce(const char* name, backend::ReduceOp op, const Tensor& a, int64_t dim, bool keepdim) {
   int64_t d = wrap_dim(name, dim, a.dim());
-  WICK_CHECK(a.numel() > 0, name, ": cannot reduce an empty tensor ", a.describe(),
-             " (the operation has no identity)");
+  // Like PyTorch: empty along the reduced dim has no answer (no identity);
+  // empty only along another dim gives empty values and indices.
+  WICK_CHECK(a.dim() == 0 || a.size(d) > 0, name, ": cannot reduce over dim ", d, " of ", a.describe(),
+             ", which is empty (the operation has no identity)");
   Tensor base = a.dim() == 0 ? make_view(a, {1}, {1}, a.storage_offset()) : a;
   Shape keep = base.sizes();
   keep[d] = 1;
   Tensor values = make_tensor(keep, a.dtype(), a.device());
   Tensor indices = make_tensor(keep, kInt64, a.device());
-  backend_of(a).arg_reduce(op, kernel_view(values), kernel_view(indices), kernel_view(base), static_cast<int>(d));
+  if (values.numel() > 0)
+    backend_of(a).arg_reduce(op, kernel_view(values), kernel_view(indices), kernel_view(base), static_cast<int>(d));
   if (!keepdim || a.dim() == 0) {
     Shape s = a.sizes();
     if (a.dim() > 0) s.erase(s.begin() + d);

@@ -137,6 +137,12 @@ TEST(ErrorsDtypes, GradAndReductions) {
   EXPECT_WICK_ERROR(wick::mean(i64({3})), {"mean", "int64"});
   EXPECT_WICK_ERROR(wick::max(f32({0, 3})), {"max", "[0, 3]"});  // empty: no identity for max
   EXPECT_WICK_ERROR(wick::argmax(f32({0})), {"argmax"});
+  EXPECT_WICK_ERROR(wick::max(f32({0, 3}), 0), {"max", "dim 0", "[0, 3]"});
+  // Empty only along a dim that is not reduced: empty results, as PyTorch.
+  wick::MaxResult r = wick::max(f32({0, 3}), 1);
+  EXPECT_EQ(r.values.sizes(), (wick::Shape{0}));
+  EXPECT_EQ(r.indices.sizes(), (wick::Shape{0}));
+  EXPECT_EQ(wick::argmin(f32({2, 0, 3}), 2, true).sizes(), (wick::Shape{2, 0, 1}));
   EXPECT_WICK_ERROR(wick::linspace(0, 1, -1), {"linspace"});
   EXPECT_WICK_ERROR(wick::eye(-2), {"eye"});
   EXPECT_WICK_ERROR(wick::randint(5, 5, {3}), {"randint"});

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
     model.eval();
     NoGradGuard no_grad;
     auto [values, predicted] = model(x_test).max(1);
-    acc = predicted.eq(y_test).to(kFloat32).mean().item();
+    acc = (predicted == y_test).to(kFloat32).mean().item();
     std::cout << "epoch " << epoch << " test accuracy " << acc << "\n";
   }
 

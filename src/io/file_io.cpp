@@ -7,6 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
 #include <system_error>
 
 #include "wick/error.h"
@@ -87,7 +90,24 @@ void remove_stale_temps(const std::string& path) {
 
 std::string temp_path_for(const std::string& path) { return path + kTempInfix + std::to_string(::getpid()); }
 
+namespace {
+// Two threads of one process saving the same path would share its temporary
+// name (one pid): one truncates the file the other is writing, or renames it
+// away first. Saves of one path therefore take turns; other paths do not wait.
+std::mutex& save_lock_for(const std::string& path) {
+  static std::mutex table_mutex;
+  static std::map<std::string, std::mutex> locks;
+  std::error_code ec;
+  std::string key = std::filesystem::weakly_canonical(path, ec).string();
+  if (ec) key = path;
+  std::lock_guard<std::mutex> lock(table_mutex);
+  return locks[key];
+}
+}  // namespace
+
 void write_file_atomic(const std::string& path, const std::vector<Piece>& pieces, const WriteErrors& how) {
+  if (path.empty()) write_failed(how, "the path is empty", ENOENT, "pass a file name");
+  std::lock_guard<std::mutex> turn(save_lock_for(path));
   remove_stale_temps(path);
   // Beside the target: same filesystem, so the rename is atomic.
   const std::string tmp = temp_path_for(path);

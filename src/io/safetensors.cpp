@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -24,22 +25,38 @@ using st_detail::Header;
 // What save() writes: host copies of the tensors and their entries.
 struct Prepared {
   std::vector<Entry> entries;
-  std::vector<Tensor> hosts;  // contiguous CPU tensors, in entry order
+  std::vector<Tensor> hosts;  // contiguous CPU tensors, in data order (not entry order)
   std::string header;         // prefix + JSON
 };
 
 Prepared prepare(const TensorDict& tensors, const Metadata& metadata, const std::string& what) {
   Prepared p;
-  uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
     WICK_CHECK(name != "__metadata__", what, ": '__metadata__' is reserved by the safetensors format and cannot name a tensor; rename it");
     WICK_CHECK(t.defined(), what, ": tensor '", name, "' is undefined; drop it from the dict or give it a value");
     // detach: saving is not an op autograd should record.
     Tensor c = t.detach().cpu().contiguous();
-    const uint64_t nbytes = static_cast<uint64_t>(c.numel()) * element_size(c.dtype());
-    p.entries.push_back({name, c.dtype(), c.sizes(), offset, offset + nbytes});
+    p.entries.push_back({name, c.dtype(), c.sizes(), 0, static_cast<uint64_t>(c.numel()) * element_size(c.dtype())});
     p.hosts.push_back(std::move(c));
-    offset += nbytes;
+  }
+  std::vector<Tensor> in_entry_order = std::move(p.hosts);
+  // The header lists the tensors in the dict's order; their bytes go widest
+  // element first (8-byte, then 4, then 1), as the reference writer does, so
+  // every tensor starts aligned to its element size: PyTorch and NumPy map a
+  // tensor in place only then (an int64 after a [3, 3] float32 would not be).
+  std::vector<size_t> by_width(p.entries.size());
+  for (size_t i = 0; i < by_width.size(); ++i) by_width[i] = i;
+  std::stable_sort(by_width.begin(), by_width.end(), [&](size_t a, size_t b) {
+    return element_size(p.entries[a].dtype) > element_size(p.entries[b].dtype);
+  });
+  uint64_t offset = 0;
+  p.hosts.clear();
+  for (size_t i : by_width) {
+    Entry& e = p.entries[i];
+    e.end += offset;
+    e.begin = offset;
+    offset = e.end;
+    p.hosts.push_back(std::move(in_entry_order[i]));
   }
   p.header = st_detail::make_header(p.entries, metadata);
   return p;
@@ -51,6 +68,14 @@ void normalize_bools(const Tensor& t) {
   if (t.dtype() != kBool) return;
   auto* b = static_cast<uint8_t*>(t.raw_data());
   for (int64_t i = 0; i < t.numel(); ++i) b[i] = b[i] != 0;
+}
+
+// Tensors are read in data order; the dict lists them as the header does
+// (a state_dict saved by wick comes back in its own order).
+TensorDict in_header_order(TensorDict by_offset, const Header& h) {
+  TensorDict out;
+  for (const std::string& name : h.names) out.insert(name, by_offset.at(name));
+  return out;
 }
 
 // Called only once the whole header has been validated against the file
@@ -96,12 +121,14 @@ SafetensorsContents parse_safetensors(const void* data, size_t size, const std::
                                      size - data_start, name);
   SafetensorsContents out;
   out.metadata = std::move(h.metadata);
+  TensorDict by_offset;
   for (const Entry& e : h.entries) {
     Tensor t = make_empty(e);
     if (e.end > e.begin) std::memcpy(t.raw_data(), bytes + data_start + e.begin, e.end - e.begin);
     normalize_bools(t);
-    out.tensors.insert(e.name, t);
+    by_offset.insert(e.name, t);
   }
+  out.tensors = in_header_order(std::move(by_offset), h);
   return out;
 }
 
@@ -111,14 +138,14 @@ TensorDict load(const std::string& path, Device device) {
   const Header h = open_and_read_header(path, f);
   // The entries tile the data section in order, so one sequential pass reads
   // every tensor straight into its storage.
-  TensorDict out;
+  TensorDict by_offset;
   for (const Entry& e : h.entries) {
     Tensor t = make_empty(e);
     read_exact(f.get(), t.numel() ? t.raw_data() : nullptr, e.end - e.begin, path);
     normalize_bools(t);
-    out.insert(e.name, device.is_cpu() ? t : t.to(device));
+    by_offset.insert(e.name, device.is_cpu() ? t : t.to(device));
   }
-  return out;
+  return in_header_order(std::move(by_offset), h);
 }
 
 Metadata load_metadata(const std::string& path) {

@@ -74,20 +74,19 @@ Entry parse_entry(const std::string& name, const Json& v, uint64_t data_size, co
 
   const Json& shape = v["shape"];
   if (!shape.is_array()) bad(file, name, "\"shape\" must be an array, got " + shape.dump(), "write e.g. [10, 784]");
+  // Every dim product must fit int64, zero dims counted as 1 (as the npy
+  // reader): a tensor of shape [0, 2^63-1, 2^63-1] would have strides that
+  // overflow, and clamping a dim would silently change the shape.
   uint64_t numel = 1;
-  bool overflow = false;
+  int64_t bound = 1;
   for (const Json& d : shape) {
     const uint64_t n = parse_uint(d, file, name, "\"shape\"");
-    if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) overflow = true;
-    else if (n != 0 && numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / n) overflow = true;
-    else numel *= n;
-    e.shape.push_back(static_cast<int64_t>(std::min<uint64_t>(n, std::numeric_limits<int64_t>::max())));
+    if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
+        __builtin_mul_overflow(bound, std::max<int64_t>(static_cast<int64_t>(n), 1), &bound))
+      bad(file, name, "shape " + shape.dump() + " has more elements than int64 can count", "the header is corrupt");
+    numel *= n;
+    e.shape.push_back(static_cast<int64_t>(n));
   }
-  // A zero dim makes numel 0 whatever else the shape says; only then may a
-  // huge dim be tolerated.
-  if (overflow && std::find(e.shape.begin(), e.shape.end(), 0) == e.shape.end())
-    bad(file, name, "shape " + shape.dump() + " has more elements than fit in 64 bits", "the header is corrupt");
-  if (overflow) numel = 0;
 
   const Json& off = v["data_offsets"];
   if (!off.is_array() || off.size() != 2)
@@ -194,6 +193,7 @@ Header parse_header(const char* json, size_t size, uint64_t data_size, const std
     if (name == kMetadataKey) h.metadata = parse_metadata(value, file);
     else h.entries.push_back(parse_entry(name, value, data_size, file));
   }
+  for (const Entry& e : h.entries) h.names.push_back(e.name);
 
   // The data section must be tiled exactly, in offset order. stable_sort
   // keeps header order among equal offsets (empty tensors).

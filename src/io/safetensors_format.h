@@ -26,6 +26,7 @@ struct Entry {
 
 struct Header {
   std::vector<Entry> entries;  // sorted by data offset
+  std::vector<std::string> names;  // the header's order: a loaded dict keeps it
   Metadata metadata;
 };
 

@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <typeinfo>
+#include <unordered_set>
 
 #include "core/core.h"
 #include "core/member_copy.h"
@@ -150,6 +151,17 @@ void Module::collect(const std::string& prefix, bool params, bool recurse, bool 
   for (const ChildSlot& c : children_) child(c).collect(prefix + c.name + ".", params, true, persistent_only, out);
 }
 
+namespace {
+// Each tensor once (by identity: views of one impl), under its first name.
+TensorDict first_names(const TensorDict& all) {
+  TensorDict unique;
+  std::unordered_set<const TensorImpl*> seen;
+  for (const auto& [name, t] : all)
+    if (seen.insert(t.impl().get()).second) unique.insert(name, t);
+  return unique;
+}
+}  // namespace
+
 std::vector<Tensor> Module::parameters(bool recurse) const {
   std::vector<Tensor> v;
   for (auto& [n, t] : named_parameters(recurse)) v.push_back(t);
@@ -159,7 +171,7 @@ std::vector<Tensor> Module::parameters(bool recurse) const {
 TensorDict Module::named_parameters(bool recurse) const {
   TensorDict d;
   collect("", true, recurse, false, d);
-  return d;
+  return first_names(d);
 }
 
 std::vector<Tensor> Module::buffers(bool recurse) const {
@@ -171,7 +183,7 @@ std::vector<Tensor> Module::buffers(bool recurse) const {
 TensorDict Module::named_buffers(bool recurse) const {
   TensorDict d;
   collect("", false, recurse, false, d);
-  return d;
+  return first_names(d);
 }
 
 std::vector<Module*> Module::children() const {
@@ -188,8 +200,10 @@ std::vector<std::pair<std::string, Module*>> Module::named_children() const {
 
 std::vector<std::pair<std::string, Module*>> Module::named_modules() const {
   std::vector<std::pair<std::string, Module*>> v{{"", const_cast<Module*>(this)}};
+  std::unordered_set<const Module*> seen{this};
   for (const ChildSlot& c : children_)
-    for (auto& [n, m] : child(c).named_modules()) v.emplace_back(n.empty() ? c.name : c.name + "." + n, m);
+    for (auto& [n, m] : child(c).named_modules())
+      if (seen.insert(m).second) v.emplace_back(n.empty() ? c.name : c.name + "." + n, m);
   return v;
 }
 

@@ -164,6 +164,34 @@ TEST(AtomicSave, SigkillDuringSaveLeavesTheOldOrTheNewCheckpoint) {
   EXPECT_EQ(listing(s.dir), std::vector<std::string>{"model.safetensors"});
 }
 
+// Two threads of one process saving the same path shared one temporary name:
+// one save failed ("cannot rename ... into place") and some files ended
+// corrupt. Saves of one path now take turns: both succeed, and the file is
+// one of the two, whole.
+TEST(AtomicSave, TwoThreadsSavingOnePathBothSucceed) {
+  Scratch s(/*big=*/true);
+  const std::string target = (s.dir / "model.safetensors").string();
+  const TensorDict a = big_dict(1.0f), b = big_dict(2.0f);
+  for (int round = 0; round < 6; ++round) {
+    std::string errors[2];
+    auto save_one = [&](int k) {
+      try {
+        wick::save(k ? b : a, target);
+      } catch (const std::exception& e) {
+        errors[k] = e.what();
+      }
+    };
+    std::thread t0(save_one, 0), t1(save_one, 1);
+    t0.join();
+    t1.join();
+    EXPECT_EQ(errors[0], "") << round;
+    EXPECT_EQ(errors[1], "") << round;
+    const TensorDict back = wick::load(target);
+    EXPECT_TRUE(same_bytes(back, a) || same_bytes(back, b)) << round;
+    EXPECT_EQ(listing(s.dir), (std::vector<std::string>{"model.safetensors"})) << round;
+  }
+}
+
 TEST(AtomicSave, StaleTempOfADeadProcessIsRemovedALiveOneIsKept) {
   Scratch s;
   const std::string target = (s.dir / "w.npy").string();

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -17,7 +18,9 @@
 #include <string>
 
 #include "core/expect_error.h"
+#include "io/safetensors_format.h"
 #include "wick/creation.h"
+#include "wick/elementwise.h"
 #include "wick/io/safetensors.h"
 #include "wick/nn/linear.h"
 #include "wick/nn/sequential.h"
@@ -159,6 +162,29 @@ TEST(Safetensors, SavesViewsGradTensorsAsPlainContiguousData) {
   EXPECT_EQ(c.tensors.at("wt").sizes(), (Shape{4, 3}));
 }
 
+// Each tensor's bytes start at a multiple of its element size (PyTorch and
+// NumPy map a tensor in place only then): widest elements first, while the
+// header, and so load(), keep the dict's order.
+TEST(Safetensors, SavedTensorsAreAlignedAndKeepTheirOrder) {
+  TensorDict d;
+  d.insert("w", ones({3, 3}));                              // 36 bytes
+  d.insert("mask", ones({3}, {.dtype = kBool}));            // 3 bytes
+  d.insert("steps", zeros({}, {.dtype = kInt64}));          // 8 bytes
+  d.insert("pixels", ones({5}, {.dtype = kUInt8}));         // 5 bytes
+  d.insert("x", arange(0, 3, 1, {.dtype = kFloat64}));     // 24 bytes
+  const std::string bytes = serialize_safetensors(d);
+  const uint64_t n = st_detail::read_header_length(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "mem");
+  const st_detail::Header h = st_detail::parse_header(bytes.data() + st_detail::kPrefixBytes, n,
+                                                      bytes.size() - st_detail::kPrefixBytes - n, "mem");
+  ASSERT_EQ(h.entries.size(), 5u);
+  EXPECT_EQ((st_detail::kPrefixBytes + n) % 8, 0u);
+  for (const st_detail::Entry& e : h.entries) EXPECT_EQ(e.begin % element_size(e.dtype), 0u) << e.name;
+  EXPECT_EQ(h.names, d.keys());
+  const TensorDict back = parse_safetensors(bytes.data(), bytes.size()).tensors;
+  EXPECT_EQ(back.keys(), d.keys());
+  for (const auto& [name, t] : d) EXPECT_TRUE(equal(back.at(name), t)) << name;
+}
+
 TEST(Safetensors, BoolBytesOtherThanOneReadAsTrue) {
   const std::string bytes = image(R"({"m":{"dtype":"BOOL","shape":[3],"data_offsets":[0,3]}})", std::string("\x00\x01\x07", 3));
   Tensor m = parse_safetensors(bytes.data(), bytes.size()).tensors.at("m");
@@ -169,13 +195,16 @@ TEST(Safetensors, BoolBytesOtherThanOneReadAsTrue) {
 TEST(Safetensors, LoadsTheFileWrittenByThePythonWriter) {
   const std::string file = kDataDir + "python_mixed.safetensors";
   const TensorDict d = load(file);
-  // The manifest lists names in data-offset order, which load() must keep.
+  // The manifest lists names in data-offset order; load() returns the
+  // header's order, which the reference writer sorts by name.
   std::ifstream manifest(kDataDir + "python_mixed.txt");
   std::string line;
   std::vector<std::string> names;
   while (std::getline(manifest, line))
     if (!line.empty() && line[0] != '#') names.push_back(line.substr(0, line.find(' ')));
-  EXPECT_EQ(d.keys(), names);
+  std::vector<std::string> sorted = names;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(d.keys(), sorted);
   for (const auto& name : names) {
     Tensor expected = load_npy(kDataDir + "python_mixed." + name + ".npy");
     EXPECT_TRUE(same_bytes(d.at(name), expected)) << name << ": " << d.at(name).describe() << " vs " << expected.describe();
@@ -243,7 +272,15 @@ TEST(SafetensorsRejects, BadShapes) {
                                    {"tensor 'w'", "\"shape\" must be an array"}));
   EXPECT_TRUE(wick::testing::message_has(
       parse_error(image(R"({"w":{"dtype":"F64","shape":[4294967296,4294967296,16],"data_offsets":[0,8]}})", "12345678")),
-      {"tensor 'w'", "more elements than fit in 64 bits"}));
+      {"tensor 'w'", "more elements than int64 can count"}));
+  // Zero dims do not excuse the others: the strides of [0, 2^63-1, 2^63-1]
+  // overflow, and a dim past int64 was clamped (the shape silently changed).
+  EXPECT_TRUE(wick::testing::message_has(
+      parse_error(image(R"({"w":{"dtype":"U8","shape":[0,9223372036854775807,9223372036854775807],"data_offsets":[0,0]}})")),
+      {"tensor 'w'", "more elements than int64 can count"}));
+  EXPECT_TRUE(wick::testing::message_has(
+      parse_error(image(R"({"w":{"dtype":"U8","shape":[0,18446744073709551615],"data_offsets":[0,0]}})")),
+      {"tensor 'w'", "more elements than int64 can count"}));
   EXPECT_TRUE(wick::testing::message_has(
       parse_error(image(R"({"w":{"dtype":"F64","shape":[4611686018427387904],"data_offsets":[0,8]}})", "12345678")),
       {"tensor 'w'", "too large"}));

@@ -30,8 +30,8 @@ namespace wick {
 // strings there).
 using Metadata = std::map<std::string, std::string>;
 
-// Writes the tensors (detached, copied to the host, in the dict's order) to
-// `path` atomically: the bytes go to "<path>.tmp.<pid>", which is fsynced and
+// Writes the tensors (detached, copied to the host, listed in the dict's order)
+// to `path` atomically: the bytes go to "<path>.tmp.<pid>", which is fsynced and
 // renamed over `path`, and then the directory is fsynced. A crash or a failed
 // write leaves the previous file untouched; a failed write leaves no temporary
 // file behind, and the temporary file of a killed process is removed by the
@@ -40,8 +40,10 @@ using Metadata = std::map<std::string, std::string>;
 // tensors or the reserved name "__metadata__".
 void save(const TensorDict& tensors, const std::string& path, const Metadata& metadata = {});
 
-// Reads every tensor, in the order of their data offsets (which is the order
-// save() wrote them, so a state_dict round-trips in order), onto `device`.
+// Reads every tensor onto `device`, in the order the header lists them (save()
+// lists the dict's order, so a state_dict round-trips in order; the reference
+// Python writer lists names sorted). save() lays the bytes out widest element
+// first, so every tensor is aligned to its element size in the file.
 TensorDict load(const std::string& path, Device device = Device::cpu());
 
 // Only the "__metadata__" pairs (empty when absent); validates the header but

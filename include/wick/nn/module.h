@@ -52,6 +52,10 @@ class Module {
 
   // ---- structure ----
   // Every parameter, recursively, in registration order (children after own).
+  // As in PyTorch, a tensor reachable under several names (a layer registered
+  // twice, tied weights) is listed once, under its first name, so optimizers
+  // update it once; state_dict() keeps every name. named_modules() likewise
+  // lists a module once.
   std::vector<Tensor> parameters(bool recurse = true) const;
   TensorDict named_parameters(bool recurse = true) const;
   std::vector<Tensor> buffers(bool recurse = true) const;

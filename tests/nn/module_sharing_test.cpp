@@ -1,0 +1,57 @@
+// A tensor or module reachable under several names (a layer registered
+// twice, tied weights): parameters()/named_parameters()/named_modules() list
+// it once under its first name, as PyTorch does, so an optimizer can be built
+// on model.parameters() and summary counts it once; state_dict() keeps every
+// name. Expected counts worked out by hand (Linear(3, 3): 9 + 3).
+#include <gtest/gtest.h>
+
+#include "wick/creation.h"
+#include "wick/nn/linear.h"
+#include "wick/nn/summary.h"
+#include "wick/optim/sgd.h"
+
+using namespace wick;
+
+namespace {
+
+struct Shared : nn::Module {
+  nn::Linear fc{3, 3};
+  Shared() {
+    register_module("a", fc);
+    register_module("b", fc);
+  }
+  Shared(const Shared&) = default;
+  Tensor forward(const Tensor& x) override { return fc(fc(x)); }
+};
+
+struct Tied : nn::Module {
+  nn::Linear enc{3, 3, {.bias = false}}, dec{3, 3, {.bias = false}};
+  Tied() {
+    register_module("enc", enc);
+    register_module("dec", dec);
+    dec.weight = enc.weight;
+  }
+  Tied(const Tied&) = default;
+  Tensor forward(const Tensor& x) override { return dec(enc(x)); }
+};
+
+TEST(ModuleSharing, ALayerRegisteredTwiceIsListedOnce) {
+  Shared m;
+  EXPECT_EQ(m.parameters().size(), 2u);
+  EXPECT_EQ(m.named_parameters().keys(), (std::vector<std::string>{"a.weight", "a.bias"}));
+  EXPECT_EQ(m.named_modules().size(), 2u);  // the model and fc, once
+  EXPECT_EQ(m.state_dict().keys(), (std::vector<std::string>{"a.weight", "a.bias", "b.weight", "b.bias"}));
+  EXPECT_NO_THROW(optim::SGD(m.parameters(), {.lr = 0.1}));
+  EXPECT_EQ(nn::summary(m, {3}).total_params, 12);
+}
+
+TEST(ModuleSharing, TiedWeightsAreOneParameter) {
+  Tied m;
+  EXPECT_EQ(m.parameters().size(), 1u);
+  EXPECT_EQ(m.named_parameters().keys(), (std::vector<std::string>{"enc.weight"}));
+  EXPECT_EQ(m.state_dict().size(), 2u);
+  EXPECT_NO_THROW(optim::SGD(m.parameters(), {.lr = 0.1}));
+  EXPECT_EQ(nn::summary(m, {3}).total_params, 9);
+}
+
+}  // namespace

@@ -20,6 +20,9 @@
 // assignment is deleted (it would have to replace registrations); moves are
 // cheap. No reset()-style contract: the class's own copy constructor does the
 // work, and registered Tensor members are cloned as they are copied.
+// One difference from Python's copy.deepcopy: each module clones its own
+// tensors, so weights tied across modules (dec.weight = enc.weight) are two
+// tensors in the copy; tie them again after copying (b.dec.weight = b.enc.weight).
 #include <functional>
 #include <iosfwd>
 #include <memory>

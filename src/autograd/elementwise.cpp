@@ -35,16 +35,19 @@ Tensor float_input(const char* name, const Tensor& a) {
   return is_floating(a.dtype()) ? a : core::to_dtype(a, kFloat32);
 }
 
-// A unary float function y = f(x) whose gradient is g * df(x, y).
+// A unary float function y = f(x) whose gradient df(g, saved) needs only x
+// (kSavesInput) or only y (kSavesOutput). Saving just that one, as PyTorch
+// does, halves the memory kept for backward and leaves the other free to be
+// modified in place (y = w.exp(); w.add_(1) is fine: exp's backward uses y).
+enum Saves { kSavesInput, kSavesOutput };
 template <typename Df>
-Tensor unary_float(const char* name, const char* node, UnaryOp op, const Tensor& a, Df df) {
+Tensor unary_float(const char* name, const char* node, UnaryOp op, const Tensor& a, Saves saves, Df df) {
   Tensor x = float_input(name, a);
   Tensor y = core::unary(op, x);
   if (needs_grad(a))
     record(node, {&a}, {&y},
-           [sx = SavedTensor(x, false), sy = SavedTensor(y, true), df, node](const TensorList& g) -> TensorList {
-             return {df(g[0], sx.get(node), sy.get(node))};
-           });
+           [s = saves == kSavesInput ? SavedTensor(x, false) : SavedTensor(y, true), df, node](const TensorList& g)
+               -> TensorList { return {df(g[0], s.get(node))}; });
   return y;
 }
 
@@ -189,34 +192,34 @@ Tensor neg(const Tensor& a) {
 }
 
 Tensor exp(const Tensor& a) {
-  return unary_float("exp", "ExpBackward", UnaryOp::Exp, a,
-                     [](const Tensor& g, const Tensor&, const Tensor& y) { return g * y; });
+  return unary_float("exp", "ExpBackward", UnaryOp::Exp, a, kSavesOutput,
+                     [](const Tensor& g, const Tensor& y) { return g * y; });
 }
 Tensor log(const Tensor& a) {
-  return unary_float("log", "LogBackward", UnaryOp::Log, a,
-                     [](const Tensor& g, const Tensor& x, const Tensor&) { return g / x; });
+  return unary_float("log", "LogBackward", UnaryOp::Log, a, kSavesInput,
+                     [](const Tensor& g, const Tensor& x) { return g / x; });
 }
 Tensor log1p(const Tensor& a) {
-  return unary_float("log1p", "Log1PBackward", UnaryOp::Log1p, a,
-                     [](const Tensor& g, const Tensor& x, const Tensor&) { return g / (x + 1.0); });
+  return unary_float("log1p", "Log1PBackward", UnaryOp::Log1p, a, kSavesInput,
+                     [](const Tensor& g, const Tensor& x) { return g / (x + 1.0); });
 }
 Tensor sqrt(const Tensor& a) {
-  return unary_float("sqrt", "SqrtBackward", UnaryOp::Sqrt, a,
-                     [](const Tensor& g, const Tensor&, const Tensor& y) { return g / (y * 2.0); });
+  return unary_float("sqrt", "SqrtBackward", UnaryOp::Sqrt, a, kSavesOutput,
+                     [](const Tensor& g, const Tensor& y) { return g / (y * 2.0); });
 }
 Tensor sigmoid(const Tensor& a) {
-  return unary_float("sigmoid", "SigmoidBackward", UnaryOp::Sigmoid, a, [](const Tensor& g, const Tensor&, const Tensor& y) {
+  return unary_float("sigmoid", "SigmoidBackward", UnaryOp::Sigmoid, a, kSavesOutput, [](const Tensor& g, const Tensor& y) {
     return core::binary("sigmoid_backward", BinaryOp::SigmoidBackward, g, y);
   });
 }
 Tensor tanh(const Tensor& a) {
-  return unary_float("tanh", "TanhBackward", UnaryOp::Tanh, a, [](const Tensor& g, const Tensor&, const Tensor& y) {
+  return unary_float("tanh", "TanhBackward", UnaryOp::Tanh, a, kSavesOutput, [](const Tensor& g, const Tensor& y) {
     return core::binary("tanh_backward", BinaryOp::TanhBackward, g, y);
   });
 }
 Tensor reciprocal(const Tensor& a) {
-  return unary_float("reciprocal", "ReciprocalBackward", UnaryOp::Reciprocal, a,
-                     [](const Tensor& g, const Tensor&, const Tensor& y) { return -(g * y * y); });
+  return unary_float("reciprocal", "ReciprocalBackward", UnaryOp::Reciprocal, a, kSavesOutput,
+                     [](const Tensor& g, const Tensor& y) { return -(g * y * y); });
 }
 
 Tensor relu(const Tensor& a) {

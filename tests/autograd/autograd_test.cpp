@@ -208,6 +208,22 @@ TEST(Autograd, InPlaceOnAnUnsavedResultIsDifferentiable) {
   expect_values(x.grad(), {36 * 2.0, 36 * -1.0}, 1e-10);
 }
 
+// exp, sqrt, sigmoid, tanh and reciprocal save their output only (log and
+// log1p their input only), as PyTorch does: the other may change in place.
+TEST(Autograd, ExpSavesItsOutputSoItsInputMayChangeInPlace) {
+  Tensor w = dvec({0.5, -1.0});
+  Tensor y = w * 2.0;
+  Tensor z = y.exp();
+  y.add_(1.0);
+  z.sum().backward();
+  expect_values(w.grad(), {2 * std::exp(1.0), 2 * std::exp(-2.0)}, 1e-12);
+  Tensor v = dvec({0.5, -1.0});
+  Tensor e = (v * 2.0).exp();
+  // The saved output itself may not change (refused at the call; PyTorch
+  // refuses at backward).
+  EXPECT_FALSE(error_of([&] { e.add_(1.0); }).empty());
+}
+
 TEST(Autograd, ModifyingASavedInputInPlaceIsDetected) {
   Tensor x = dvec({0.5, 1.5});
   Tensor w = dvec({2, 3}, false);

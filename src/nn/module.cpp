@@ -271,12 +271,20 @@ TensorDict Module::state_dict() const {
   return all;
 }
 
-void Module::load_state_dict(const TensorDict& state, bool strict) {
+Module::IncompatibleKeys Module::load_state_dict(const TensorDict& state, bool strict) {
   TensorDict own = state_dict();
   std::vector<std::string> missing, unexpected, mismatched;
+  auto optional_key = [](const std::string& k) {
+    const std::string tail = "num_batches_tracked";
+    return k.size() >= tail.size() && k.compare(k.size() - tail.size(), tail.size(), tail) == 0 &&
+           (k.size() == tail.size() || k[k.size() - tail.size() - 1] == '.');
+  };
+  for (auto& [k, t] : state)
+    WICK_CHECK(t.defined(), "load_state_dict: the value of '", k, "' is an undefined tensor; drop the key or give it a value");
   for (auto& [k, t] : own) {
-    if (!state.count(k)) missing.push_back(k);
-    else if (state.at(k).sizes() != t.sizes())
+    if (!state.count(k)) {
+      if (!optional_key(k)) missing.push_back(k);
+    } else if (state.at(k).sizes() != t.sizes())
       mismatched.push_back(k + ": checkpoint " + shape_str(state.at(k).sizes()) + " vs model " + shape_str(t.sizes()));
   }
   for (auto& [k, t] : state)
@@ -298,6 +306,7 @@ void Module::load_state_dict(const TensorDict& state, bool strict) {
   NoGradGuard g;
   for (auto& [k, t] : own)
     if (state.count(k)) core::copy_into(t, state.at(k));
+  return {missing, unexpected};
 }
 
 namespace {

@@ -93,8 +93,15 @@ class Module {
   TensorDict state_dict() const;
   // Copies values into the existing tensors (converting dtype and device).
   // strict: missing or unexpected keys are an error that lists them all;
-  // shape mismatches are always an error, also listed together.
-  void load_state_dict(const TensorDict& state, bool strict = true);
+  // shape mismatches are always an error, also listed together. Returns the
+  // keys that were missing or unexpected (PyTorch's named tuple), which
+  // matters with strict = false. As PyTorch does for a state_dict without
+  // version metadata (every safetensors file), a missing BatchNorm
+  // "num_batches_tracked" is not an error: the buffer keeps its value.
+  struct IncompatibleKeys {
+    std::vector<std::string> missing_keys, unexpected_keys;
+  };
+  IncompatibleKeys load_state_dict(const TensorDict& state, bool strict = true);
 
  protected:
   // `member` must be a data member of this module (it is found again in

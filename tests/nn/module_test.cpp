@@ -1,3 +1,4 @@
+// Module structure and loading as PyTorch has them.
 // A tensor or module reachable under several names (a layer registered
 // twice, tied weights): parameters()/named_parameters()/named_modules() list
 // it once under its first name, as PyTorch does, so an optimizer can be built
@@ -6,7 +7,10 @@
 #include <gtest/gtest.h>
 
 #include "wick/creation.h"
+#include "wick/elementwise.h"
+#include "wick/nn/batchnorm.h"
 #include "wick/nn/linear.h"
+#include "wick/nn/sequential.h"
 #include "wick/nn/summary.h"
 #include "wick/optim/sgd.h"
 
@@ -52,6 +56,39 @@ TEST(ModuleSharing, TiedWeightsAreOneParameter) {
   EXPECT_EQ(m.state_dict().size(), 2u);
   EXPECT_NO_THROW(optim::SGD(m.parameters(), {.lr = 0.1}));
   EXPECT_EQ(nn::summary(m, {3}).total_params, 9);
+}
+
+}  // namespace
+
+namespace {
+
+// load_state_dict returns what was missing or unexpected (PyTorch's named
+// tuple); a BatchNorm num_batches_tracked may be absent (PyTorch fills it for
+// a state_dict without version metadata); an undefined value names its key.
+TEST(ModuleLoadStateDict, ReportsKeysAndToleratesAMissingBatchCounter) {
+  nn::Sequential src(nn::Linear(3, 4), nn::BatchNorm1d(4));
+  TensorDict sd = src.state_dict();
+  sd.erase("1.num_batches_tracked");
+  nn::Sequential dst(nn::Linear(3, 4), nn::BatchNorm1d(4));
+  const auto strict = dst.load_state_dict(sd);
+  EXPECT_TRUE(strict.missing_keys.empty());
+  EXPECT_TRUE(strict.unexpected_keys.empty());
+  EXPECT_TRUE(equal(dst.state_dict().at("0.weight"), src.state_dict().at("0.weight")));
+
+  sd.erase("0.bias");
+  sd.insert("extra", zeros({1}));
+  const auto loose = dst.load_state_dict(sd, /*strict=*/false);
+  EXPECT_EQ(loose.missing_keys, (std::vector<std::string>{"0.bias"}));
+  EXPECT_EQ(loose.unexpected_keys, (std::vector<std::string>{"extra"}));
+  EXPECT_THROW(dst.load_state_dict(sd), Error);
+
+  sd.insert("0.bias", Tensor());
+  try {
+    dst.load_state_dict(sd, false);
+    ADD_FAILURE() << "an undefined value was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'0.bias'"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

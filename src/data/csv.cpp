@@ -21,10 +21,7 @@ using wick::detail::concat;
 
 namespace {
 
-struct Record {
-  int64_t line;  // 1-based line where the record starts
-  std::vector<std::string> fields;
-};
+using Record = CsvRecord;
 
 std::vector<Record> parse_records(const std::string& text, char delim, const std::string& path) {
   std::vector<Record> records;
@@ -349,6 +346,11 @@ Batch CSV::get_batch(const std::vector<int64_t>& indices) const {
   for (int64_t i : indices) check_index("CSV::get_batch", i);
   Tensor index = from_vector(indices, {static_cast<int64_t>(indices.size())});
   return {inputs_.index_select(0, index), targets_.index_select(0, index)};
+}
+
+std::vector<CsvRecord> read_csv_records(const std::string& path, char delimiter) {
+  std::vector<uint8_t> bytes = detail::read_file(path);
+  return parse_records(std::string(bytes.begin(), bytes.end()), delimiter, path);
 }
 
 }  // namespace wick::data

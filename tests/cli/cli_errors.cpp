@@ -52,6 +52,15 @@ TEST(CliErrors, UsageErrorsExit2BeforeAnythingIsWritten) {
       {{"--epochs", "many"}, "--epochs"},
       {{"--target", "y"}, "--target"},
       {{"--threads", "-1"}, "--threads"},
+      // -1 was the internal "not given" (hunt 6); CLI11 read -1 as the seed
+      // 2^64-1 and "010" as octal 8 (hunt 13).
+      {{"--binary", "-1", "--model", "logistic"}, "--binary -1: the image datasets have classes 0..9"},
+      {{"--seed", "-1"}, "--seed: -1 is negative"},
+      {{"--epochs", "010"}, "--epochs: '010' is not a whole number"},
+      {{"--epochs", "3000000000"}, "--epochs 3000000000: at most 1000000"},
+      {{"--model", "mlp", "--hidden", ""}, "--hidden ''"},
+      {{"--model", "mlp", "--hidden", "16,"}, "--hidden"},
+      {{"--model", "mlp", "--hidden", "2000000000"}, "--hidden 2000000000: the model would have"},
   };
   std::string root = temp_dir("usage");
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -68,6 +77,84 @@ TEST(CliErrors, UsageErrorsExit2BeforeAnythingIsWritten) {
   expect_one_line_error(run_wick({"eval"}), 2, "checkpoint");
   expect_one_line_error(run_wick({"predict", "only-one-arg"}), 2, "input");
   expect_one_line_error(run_wick({"summary", "--model", "cnn"}), 2, "--model cnn");
+  expect_one_line_error(run_wick({"summary", "--binary", "-1", "--model", "logistic"}), 2, "--binary -1");
+  expect_one_line_error(run_wick({"summary", "--model", "mlp", "--hidden", "2000000000"}), 2,
+                        "--hidden 2000000000: the model would have");
+  // An unknown dataset is a usage error, found before "fetching ..." is printed.
+  Result fetch = run_wick({"data", "fetch", "foo", "--dir", temp_dir("fetch")});
+  expect_one_line_error(fetch, 2, "data fetch foo: unknown dataset");
+  EXPECT_EQ(fetch.out, "");
+}
+
+// IDX images of other dims than 28x28 hold 784 pixels too (14x56): they
+// were taken, and a train set unlike the test set failed after epoch 1.
+TEST(CliErrors, ImageDimsAreCheckedBeforeTheRunFolder) {
+  const std::string root = temp_dir("dims");
+  auto with_dims = [&](const std::string& name, const std::string& prefix) {
+    const std::string dir = root + "/" + name;
+    write_synthetic_mnist(dir + "/mnist", 200, 50, 3);
+    const std::string path = dir + "/mnist/" + prefix + "-images-idx3-ubyte";
+    std::string bytes = read_text(path);
+    bytes.replace(8, 8, std::string("\0\0\0\x0e\0\0\0\x38", 8));  // [N, 14, 56]: the same number of bytes
+    write_text(path, bytes);
+    return dir;
+  };
+  for (const char* prefix : {"train", "t10k"}) {
+    SCOPED_TRACE(prefix);
+    const std::string out = root + "/run-" + prefix;
+    Result r = run_wick({"train", "--data", "mnist", "--data-dir", with_dims(prefix, prefix), "--epochs", "1",
+                         "--threads", "1", "--out", out});
+    expect_one_line_error(r, 1, std::string(prefix == std::string("train") ? "train" : "test") +
+                                    " images are [1, 14, 56], but mnist images are [1, 28, 28]");
+    EXPECT_FALSE(fs::exists(out));
+  }
+  // predict: the dims must fit the model, not just the number of pixels.
+  expect_one_line_error(
+      run_wick({"predict", softmax_run() + "/best.safetensors", root + "/t10k/mnist/t10k-images-idx3-ubyte"}), 1,
+      "inputs of shape [50, 14, 56] do not fit the model's input [1, 28, 28]");
+}
+
+// CSV problems found only after the run folder existed, or reported in the
+// library's terms (hunt 5, 8, 12).
+TEST(CliErrors, CsvProblemsAreFoundBeforeTheRunFolder) {
+  const std::string root = temp_dir("csvchecks");
+  std::string one_class = "a,b,animal\n", only_target = "y\n", labels = "a,b,y\n", gaps = "a,b,y\n";
+  for (int i = 0; i < 20; ++i) {
+    one_class += std::to_string(i) + "," + std::to_string(i % 3) + ",cat\n";
+    only_target += std::to_string(i) + "\n";
+    labels += std::to_string(i) + "," + std::to_string(i % 3) + "," + (i % 2 ? "neg" : "pos") + "\n";
+    gaps += std::to_string(i) + "," + std::to_string(i % 3) + "," + (i == 7 ? "nan" : std::to_string(i * 0.5)) + "\n";
+  }
+  write_text(root + "/one_class.csv", one_class);
+  write_text(root + "/only_target.csv", only_target);
+  write_text(root + "/labels.csv", labels);
+  write_text(root + "/gaps.csv", gaps);
+  write_regression_csv(root + "/reg.csv", 400, 1);
+  struct Case {
+    std::vector<std::string> args;
+    int rc;
+    std::string mention;
+  };
+  const std::vector<Case> cases = {
+      {{"--data", root + "/one_class.csv", "--target", "animal"}, 2,
+       "--target animal: only one class ('cat') in " + root + "/one_class.csv; classification needs at least 2"},
+      {{"--data", root + "/reg.csv", "--target", "y", "--model", "linear", "--test-fraction", "0.001"}, 2,
+       "--test-fraction 0.001: holds out 0 of the 400 rows"},
+      {{"--data", root + "/only_target.csv", "--target", "y", "--model", "linear"}, 1, "no feature columns"},
+      {{"--data", root + "/labels.csv", "--target", "y", "--model", "linear"}, 2,
+       "--model linear is regression, but --target y of " + root + "/labels.csv holds labels"},
+      {{"--data", root + "/gaps.csv", "--target", "y", "--model", "linear"}, 1, "labels need --model softmax"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(cases[i].mention);
+    const std::string out = root + "/run" + std::to_string(i);
+    std::vector<std::string> args = {"train", "--epochs", "1", "--threads", "1", "--out", out};
+    args.insert(args.end(), cases[i].args.begin(), cases[i].args.end());
+    Result r = run_wick(args);
+    expect_one_line_error(r, cases[i].rc, cases[i].mention);
+    EXPECT_EQ(r.err.find("Task::"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(out));
+  }
 }
 
 TEST(CliErrors, NonEmptyOutNeedsOverwrite) {
@@ -84,6 +171,10 @@ TEST(CliErrors, RuntimeErrorsExit1AndNameTheFile) {
   // Missing data folder.
   expect_one_line_error(run_wick({"train", "--data", "mnist", "--data-dir", root + "/nowhere", "--out", root + "/r1"}), 1,
                         root + "/nowhere");
+  EXPECT_FALSE(fs::exists(root + "/r1"));
+  write_text(root + "/a-file", "x");
+  expect_one_line_error(run_wick({"train", "--data", "mnist", "--data-dir", root + "/a-file", "--out", root + "/r1"}), 1,
+                        root + "/a-file: is a file, not a folder");
   EXPECT_FALSE(fs::exists(root + "/r1"));
   // A truncated IDX file.
   std::string bad = root + "/bad";

@@ -33,7 +33,10 @@ std::vector<char*> make_argv(std::vector<std::string>& all) {
 
 int spawn_impl(const std::vector<std::string>& args, const std::string& out_file, const std::string& err_file,
                const std::string& cwd) {
-  std::vector<std::string> all = {WICK_CLI_PATH};
+  // $WICK_CLI runs the tests against another binary (e.g. one built without
+  // a fix, to see the test fail); default: the wick_cli of this build.
+  const char* env = std::getenv("WICK_CLI");
+  std::vector<std::string> all = {env && *env ? env : WICK_CLI_PATH};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv = make_argv(all);
   posix_spawn_file_actions_t fa;

@@ -12,7 +12,8 @@ struct Result {
   std::string out, err;
 };
 
-// Runs the built `wick` with `args` in `cwd` (default: the current folder).
+// Runs the built `wick` ($WICK_CLI if set) with `args` in `cwd` (default:
+// the current folder).
 Result run_wick(const std::vector<std::string>& args, const std::string& cwd = "");
 // Starts it without waiting; returns the pid. Output goes to the given files.
 int spawn_wick(const std::vector<std::string>& args, const std::string& out_file, const std::string& err_file);

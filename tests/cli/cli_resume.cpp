@@ -143,6 +143,64 @@ TEST(CliResume, OnlyEpochsMayBeGivenAgain) {
   EXPECT_EQ(lines(read_text(dir + "/run/metrics.csv")).size(), 2u);
 }
 
+// config.json kept "data" as typed (relative), so a resume from another
+// folder did not find it; a missing file now names config.json (hunt 3).
+TEST(CliResume, DataPathsAreAbsoluteAndAMissingFileNamesTheConfig) {
+  std::string dir = temp_dir("resume-cwd");
+  std::filesystem::create_directories(dir + "/started/csv");
+  std::filesystem::create_directories(dir + "/elsewhere");
+  write_regression_csv(dir + "/started/csv/lin.csv", 100, 5);
+  Result r = run_wick({"train", "--data", "csv/lin.csv", "--target", "y", "--model", "linear", "--epochs", "1",
+                       "--threads", "1", "--out", dir + "/run"},
+                      dir + "/started");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto cfg = nlohmann::json::parse(read_text(dir + "/run/config.json"));
+  EXPECT_EQ(cfg["args"]["data"], dir + "/started/csv/lin.csv");
+  Result again = run_wick({"train", "--resume", dir + "/run", "--epochs", "2"}, dir + "/elsewhere");
+  ASSERT_EQ(again.rc, 0) << again.err;
+  EXPECT_EQ(lines(read_text(dir + "/run/metrics.csv")).size(), 3u);
+  std::filesystem::rename(dir + "/started/csv/lin.csv", dir + "/started/csv/moved.csv");
+  Result gone = run_wick({"train", "--resume", dir + "/run", "--epochs", "3"}, dir + "/elsewhere");
+  EXPECT_EQ(gone.rc, 1);
+  ASSERT_EQ(lines(gone.err).size(), 1u) << gone.err;
+  EXPECT_NE(gone.err.find(dir + "/started/csv/lin.csv (\"data\" in " + dir + "/run/config.json) does not exist"),
+            std::string::npos)
+      << gone.err;
+}
+
+// A run stopped inside epoch k + 1 (SIGTERM, handled as Ctrl-C) resumed with
+// --epochs k ended at once, "completed" with the half-trained weights of
+// epoch k + 1 (hunt 4). Resuming needs --epochs above the complete epochs.
+TEST(CliResume, StoppedMidEpochNeedsEpochsBeyondTheCompleteOnes) {
+  std::string dir = temp_dir("resume-term");
+  int pid = spawn_wick({"train", "--data", "mnist", "--data-dir", data_root(), "--limit", "400", "--batch-size", "4",
+                        "--epochs", "1000000", "--threads", "1", "--out", dir + "/run"},
+                       dir + "/out.txt", dir + "/err.txt");
+  for (int i = 0; i < 20000 && !file_exists(dir + "/run/metrics.csv"); ++i)
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  kill(pid, SIGTERM);
+  EXPECT_EQ(wait_exit(pid), 128 + SIGTERM) << read_text(dir + "/err.txt");
+  EXPECT_EQ(read_text(dir + "/err.txt"), "");
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir + "/run/config.json"))["status"], "interrupted");
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/run"))
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+  // The signal is seen after a step, so the run stopped inside an epoch.
+  const auto state = nlohmann::json::parse(load_metadata(dir + "/run/last.safetensors").at("wick.train"));
+  const int64_t done = state["epochs_done"].get<int64_t>();
+  ASSERT_GE(done, 1);
+  ASSERT_GT(state["step"].get<int64_t>(), 0);
+  for (int64_t epochs : {done, done - 1}) {
+    if (epochs < 1) continue;
+    Result r = run_wick({"train", "--resume", dir + "/run", "--epochs", std::to_string(epochs)});
+    EXPECT_EQ(r.rc, 2) << r.out;
+    EXPECT_NE(r.err.find("pass --epochs N (more than " + std::to_string(done) + ")"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir + "/run/config.json"))["status"], "interrupted");
+  Result finish = run_wick({"train", "--resume", dir + "/run", "--epochs", std::to_string(done + 1)});
+  ASSERT_EQ(finish.rc, 0) << finish.err;
+  EXPECT_EQ(lines(read_text(dir + "/run/metrics.csv")).size(), static_cast<size_t>(done + 2));
+}
+
 // SGD with lr 1e10 on a tiny regression set, one step per epoch: epoch 1
 // starts from small weights and ends finite; the weights then grow ~1e10-fold
 // per step until the float32 loss overflows.

@@ -158,6 +158,117 @@ TEST(CliTrain, CsvClassificationWithStringLabelsAndMlp) {
   EXPECT_LT(std::stod(split(m.back(), ',')[5]), std::stod(split(m[1], ',')[5]));
 }
 
+// RFC 4180 fields of one line: quoted fields may hold commas and "".
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
+    else if (c == '"') quoted = !quoted;
+    else if (c == ',' && !quoted) out.emplace_back();
+    else out.back() += c;
+  }
+  EXPECT_FALSE(quoted) << line;
+  return out;
+}
+
+// Class and target names with commas and quotes come out as valid CSV, and
+// predict reads its CSV as train does (BOM, CR line ends) (hunt 1, 9).
+TEST(CliTrain, PredictCsvWithAwkwardNamesAndLineEnds) {
+  std::string dir = temp_dir("awkward");
+  std::string text = "a,b,\"kind, of\"\n";
+  for (int i = 0; i < 200; ++i)
+    text += std::to_string(i % 2 ? 3 + 0.01 * i : -3 - 0.01 * i) + "," + std::to_string(0.02 * i) + "," +
+            (i % 2 ? "\"neg, x\"" : "\"say \"\"hi\"\"\"") + "\n";
+  write_text(dir + "/cls.csv", text);
+  Result r = run_wick({"train", "--data", dir + "/cls.csv", "--target", "kind, of", "--model", "softmax", "--epochs",
+                       "3", "--batch-size", "16", "--lr", "0.1", "--threads", "1", "--out", dir + "/run"});
+  ASSERT_EQ(r.rc, 0) << r.out << r.err;
+  write_text(dir + "/probe.csv", "a,b\n5,0\n-5,0\n60,0\n");
+  Result p = run_wick({"predict", dir + "/run/best.safetensors", dir + "/probe.csv"});
+  ASSERT_EQ(p.rc, 0) << p.err;
+  std::vector<std::string> rows = lines(p.out);
+  ASSERT_EQ(rows.size(), 4u) << p.out;
+  EXPECT_EQ(rows[0], "row,class,label,\"p(neg, x)\",\"p(say \"\"hi\"\")\"");
+  std::vector<std::string> f1 = csv_fields(rows[1]), f2 = csv_fields(rows[2]), f3 = csv_fields(rows[3]);
+  ASSERT_EQ(f1.size(), 5u);
+  ASSERT_EQ(f2.size(), 5u);
+  EXPECT_EQ(f1[2], "neg, x");
+  EXPECT_EQ(f2[2], "say \"hi\"");
+  // Far from the boundary the other class's probability is tiny but not 0
+  // (it was printed "0.000000").
+  ASSERT_EQ(f3.size(), 5u);
+  EXPECT_GT(std::stod(f3[4]), 0.0) << rows[3];
+
+  // A BOM and CR-only line ends: the same answers as the plain file.
+  write_text(dir + "/probe-cr.csv", "\xEF\xBB\xBF\"a\",b\r5,0\r-5,0\r60,0\r");
+  Result q = run_wick({"predict", dir + "/run/best.safetensors", dir + "/probe-cr.csv"});
+  ASSERT_EQ(q.rc, 0) << q.err;
+  EXPECT_EQ(q.out, p.out);
+
+  // A regression target name with a comma.
+  std::string reg = "x,\"price, eur\"\n";
+  for (int i = 0; i < 50; ++i) reg += std::to_string(i) + "," + std::to_string(2 * i + 1) + "\n";
+  write_text(dir + "/reg.csv", reg);
+  Result rr = run_wick({"train", "--data", dir + "/reg.csv", "--target", "price, eur", "--model", "linear", "--epochs",
+                        "1", "--threads", "1", "--out", dir + "/reg"});
+  ASSERT_EQ(rr.rc, 0) << rr.err;
+  Result rp = run_wick({"predict", dir + "/reg/best.safetensors", dir + "/reg.csv"});
+  ASSERT_EQ(rp.rc, 0) << rp.err;
+  EXPECT_EQ(lines(rp.out)[0], "row,\"price, eur\"");
+}
+
+// .npy inputs: integer pixels are 0..255 whatever their width, for image
+// models only; one example may come as [28, 28] or [784] (hunt 10, 11).
+TEST(CliTrain, PredictNpyScalingAndShapes) {
+  std::string dir = temp_dir("npy");
+  const std::string ckpt = softmax_run() + "/best.safetensors";
+  Tensor raw = from_blob_copy(read_text(data_root() + "/mnist/t10k-images-idx3-ubyte").data() + 16, kUInt8, {5, 28, 28});
+  auto predict = [&](const Tensor& t, const std::string& name) {
+    save_npy(t, dir + "/" + name);
+    Result r = run_wick({"predict", ckpt, dir + "/" + name});
+    EXPECT_EQ(r.rc, 0) << name << ": " << r.err;
+    return lines(r.out);
+  };
+  const std::vector<std::string> u8 = predict(raw, "u8.npy");
+  ASSERT_EQ(u8.size(), 6u);
+  EXPECT_EQ(predict(raw.to(kInt64), "i64.npy"), u8);
+  EXPECT_EQ(predict(raw.to(kFloat32) / 255.0, "f32.npy"), u8);
+  EXPECT_EQ(predict(raw.reshape({5, 784}), "flat.npy"), u8);
+  const std::vector<std::string> first = {u8[0], u8[1]};
+  EXPECT_EQ(predict(raw.select(0, 0).contiguous(), "one.npy"), first);
+  EXPECT_EQ(predict(raw.select(0, 0).reshape({784}), "one-flat.npy"), first);
+  save_npy(raw.to(kInt64) * 2, dir + "/big.npy");
+  Result big = run_wick({"predict", ckpt, dir + "/big.npy"});
+  EXPECT_EQ(big.rc, 1);
+  EXPECT_NE(big.err.find("integer pixel values must be 0..255"), std::string::npos) << big.err;
+
+  // A CSV model takes raw feature values: uint8 features are not pixels.
+  write_blobs_csv(dir + "/blobs.csv", 300, 2);
+  Result t = run_wick({"train", "--data", dir + "/blobs.csv", "--target", "animal", "--epochs", "2", "--threads", "1",
+                       "--out", dir + "/blobs"});
+  ASSERT_EQ(t.rc, 0) << t.err;
+  Tensor feats = from_vector(std::vector<uint8_t>{0, 3, 200, 7}, {2, 2});
+  save_npy(feats, dir + "/feats-u8.npy");
+  save_npy(feats.to(kFloat32), dir + "/feats-f32.npy");
+  Result a = run_wick({"predict", dir + "/blobs/best.safetensors", dir + "/feats-u8.npy"});
+  Result b = run_wick({"predict", dir + "/blobs/best.safetensors", dir + "/feats-f32.npy"});
+  ASSERT_EQ(a.rc, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+}
+
+// A batch larger than the training set is one batch of all of it; it gave
+// "diverged ... step 0 of 0" (the step count overflowed) (hunt 7).
+TEST(CliTrain, BatchSizeLargerThanTheSetIsOneBatch) {
+  std::string dir = temp_dir("bigbatch");
+  Result r = run_wick({"train", "--data", "mnist", "--data-dir", data_root(), "--limit", "300", "--batch-size",
+                       "9223372036854775807", "--epochs", "1", "--threads", "1", "--out", dir + "/run"});
+  ASSERT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_EQ(lines(read_text(dir + "/run/metrics.csv")).size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir + "/run/config.json"))["args"]["batch_size"], 9223372036854775807LL);
+}
+
 TEST(CliTrain, BinaryLogisticOneVsRest) {
   std::string dir = temp_dir("binary");
   Result r = run_wick({"train", "--data", "mnist", "--data-dir", data_root(), "--binary", "3", "--model", "logistic",

@@ -14,8 +14,10 @@
 #include <sstream>
 
 #include "errors/catalogue.h"
+#include "wick/creation.h"
 #include "wick/io/safetensors.h"
 #include "wick/nn/linear.h"
+#include "wick/npy.h"
 
 namespace wick::errors_test {
 namespace {
@@ -78,6 +80,27 @@ std::string linear_checkpoint() {
       "target_normalize": {"mean": 0, "std": 1}, "dataset": "csv", "features": ["a", "b", "c"], "target": "y"})";
   save(sd, path, {{"wick.model", spec}});
   return path;
+}
+
+// A classification checkpoint for columns a, b whose description lists
+// `names` for three outputs (as an edited or damaged file would).
+std::string classifier_checkpoint(const std::string& names) {
+  std::string path = scratch() + "/classifier.safetensors";
+  nn::Linear l(2, 3);
+  TensorDict sd;
+  for (const auto& [k, v] : l.state_dict()) sd.insert("1." + k, v);
+  const std::string spec = R"({"format": "wick.model.v1", "kind": "softmax", "task": "classification",
+      "input_shape": [2], "num_outputs": 3, "class_names": )" + names + R"(,
+      "normalize": {"mean": [0, 0], "std": [1, 1]}, "dataset": "csv", "features": ["a", "b"], "target": "y"})";
+  save(sd, path, {{"wick.model", spec}});
+  return path;
+}
+
+// A CSV of 20 rows: columns a, b and the target y with the given values.
+std::string csv_with_target(const std::string& name, const std::function<std::string(int)>& y) {
+  std::string text = "a,b,y\n";
+  for (int i = 0; i < 20; ++i) text += std::to_string(i) + "," + std::to_string(i % 3) + "," + y(i) + "\n";
+  return write_bytes(name, text);
 }
 
 struct CliRow {
@@ -184,6 +207,61 @@ std::vector<CliRow> rows() {
          return std::vector<std::string>{"train", "--resume", scratch() + "/argless-run"};
        },
        1, {"config.json", "no \"args\" object"}},
+      // Bug hunt of the command (flags CLI11 took silently, data found bad
+      // only after the run folder existed, API terms in messages).
+      {"cli_binary_negative",
+       [] { return std::vector<std::string>{"train", "--data", "mnist", "--binary", "-1", "--model", "logistic"}; },
+       2, {"--binary -1", "classes 0..9"}},
+      {"cli_seed_negative", [=] { return train_csv({"--seed", "-1"}); }, 2, {"--seed", "-1 is negative"}},
+      {"cli_integer_not_decimal", [=] { return train_csv({"--epochs", "010"}); }, 2, {"--epochs", "'010'", "leading zeros"}},
+      {"cli_epochs_too_many", [=] { return train_csv({"--epochs", "3000000000"}); }, 2, {"--epochs 3000000000", "at most"}},
+      {"cli_hidden_empty", [=] { return train_csv({"--model", "mlp", "--hidden", ""}); }, 2, {"--hidden ''", "256,128"}},
+      {"cli_model_too_large",
+       [] { return std::vector<std::string>{"summary", "--model", "mlp", "--hidden", "2000000000"}; },
+       2, {"--hidden 2000000000", "parameters", "smaller hidden sizes"}},
+      {"cli_csv_single_class",
+       [=] {
+         return train_csv({"--data", csv_with_target("one-class.csv", [](int) { return std::string("cat"); })});
+       },
+       2, {"--target y", "only one class ('cat')", "at least 2"}},
+      {"cli_csv_no_feature_columns",
+       [=] { return train_csv({"--data", write_bytes("only-y.csv", "y\n1\n2\n3\n4\n5\n6\n"), "--model", "linear"}); },
+       1, {"only-y.csv", "no feature columns"}},
+      {"cli_linear_on_labels",
+       [=] {
+         return train_csv({"--data", csv_with_target("labels.csv", [](int i) { return std::string(i % 2 ? "neg" : "pos"); }),
+                           "--model", "linear"});
+       },
+       2, {"--model linear is regression", "labels", "--model softmax"}},
+      {"cli_test_fraction_empty_split", [=] { return train_csv({"--test-fraction", "0.001"}); }, 2,
+       {"--test-fraction 0.001", "holds out 0 of the 60 rows", "at least one row"}},
+      {"cli_data_dir_is_a_file",
+       [] {
+         return std::vector<std::string>{"train", "--data", "mnist", "--data-dir", write_bytes("a-file", "x"), "--out",
+                                         scratch() + "/run-dir-file"};
+       },
+       1, {"a-file", "not a folder"}},
+      {"cli_data_fetch_unknown",
+       [] { return std::vector<std::string>{"data", "fetch", "imagenet", "--dir", scratch()}; },
+       2, {"data fetch imagenet", "unknown dataset"}},
+      {"cli_predict_input_shape",
+       [] {
+         save_npy(zeros({2, 4}), scratch() + "/four.npy");
+         return std::vector<std::string>{"predict", linear_checkpoint(), scratch() + "/four.npy"};
+       },
+       1, {"four.npy", "[2, 4]", "give [N, 3]"}},
+      {"cli_checkpoint_class_names_mismatch",
+       [] { return std::vector<std::string>{"predict", classifier_checkpoint(R"(["a", "b"])"), write_bytes("p.csv", "a,b\n1,2\n")}; },
+       1, {"classifier.safetensors", "2 class names for 3 classes"}},
+      {"cli_resume_data_moved",
+       [] {
+         fs::create_directories(scratch() + "/moved-run");
+         write_bytes("moved-run/config.json", R"({"args": {"data": ")" + scratch() + R"(/moved.csv", "data_dir": "data",
+             "model": "linear", "target": "y", "epochs": 2, "batch_size": 8, "optimizer": "sgd", "lr": 0.01,
+             "momentum": 0, "schedule": "none", "device": "cpu", "seed": 0, "threads": 1, "workers": 0}})");
+         return std::vector<std::string>{"train", "--resume", scratch() + "/moved-run"};
+       },
+       1, {"moved.csv", "(\"data\" in", "config.json", "does not exist"}},
       {"cli_predict_out_in_missing_folder",
        [] {
          return std::vector<std::string>{"predict", linear_checkpoint(), write_bytes("abc.csv", "a,b,c\n1,2,3\n"),

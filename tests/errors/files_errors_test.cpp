@@ -204,7 +204,8 @@ std::vector<Row> rows() {
        {"dup.csv", "'a' appears twice"}},
       {"csv_regression_target_not_numeric", K::FormatError,
        [] { csv("label.csv", "a,y\n1,cat\n2,dog\n", data::Task::Regression); }, {"label.csv", "cat"}},
-      {"csv_missing_file", K::Error, [] { csv("../no-such-dir/x.csv", std::string()); }, {"x.csv"}},
+      {"csv_missing_file", K::Error, [] { data::CSV(scratch() + "/no-such-dir/x.csv", {.target = "y"}); },
+       {"x.csv", "no such file"}},
       {"csv_path_is_a_folder", K::Error,
        [] {
          fs::create_directories(scratch() + "/csv-folder");

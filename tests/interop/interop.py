@@ -86,8 +86,10 @@ def check_wick_file(out_dir, name, make, x):
     arrays, _ = load_file(path)
     model = make()
     expected = model.state_dict()
-    if save_file is st_io.save_file:  # st_io returns tensors in data order
-        check(list(arrays) == list(expected), f"{name}: wick keys in data order equal torch's state_dict order")
+    if save_file is st_io.save_file:  # st_io returns tensors in header order
+        check(list(arrays) == list(expected), f"{name}: wick keys in header order equal torch's state_dict order")
+    bad = st_io.misaligned(path)
+    check(not bad, f"{name}: every tensor aligned to its element size in the file" + (f" (not: {bad})" if bad else ""))
     for k, v in expected.items():
         a = arrays.get(k)
         ok = a is not None and tuple(a.shape) == tuple(v.shape) and torch.from_numpy(a).dtype == v.dtype

@@ -56,7 +56,7 @@ def parse(buf):
     metadata = header.pop("__metadata__", None) or {}
     data = buf[8 + n :]
     out = {}
-    for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
+    for name, info in header.items():  # the header's order (json keeps it)
         dt = _DTYPES[info["dtype"]]
         begin, end = info["data_offsets"]
         shape = tuple(info["shape"])
@@ -69,3 +69,15 @@ def parse(buf):
 def load_file(path):
     with open(path, "rb") as f:
         return parse(f.read())
+
+
+def misaligned(path):
+    """Names of tensors whose bytes do not start at a multiple of their
+    element size in the file (NumPy and PyTorch map only aligned ones)."""
+    with open(path, "rb") as f:
+        buf = f.read()
+    (n,) = struct.unpack("<Q", buf[:8])
+    header = json.loads(buf[8 : 8 + n])
+    header.pop("__metadata__", None)
+    return [name for name, info in header.items()
+            if (8 + n + info["data_offsets"][0]) % _DTYPES[info["dtype"]].itemsize != 0]

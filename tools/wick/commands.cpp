@@ -1,10 +1,10 @@
 // `wick eval`, `wick predict`, `wick summary`, `wick data fetch` and the
 // helpers the subcommands share (device, threads).
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -14,6 +14,7 @@
 #include "evaluate.h"
 #include "train_state.h"
 #include "wick/creation.h"
+#include "wick/data/csv.h"
 #include "wick/data/fetch.h"
 #include "wick/data/mnist.h"
 #include "wick/io/safetensors.h"
@@ -75,49 +76,33 @@ Loaded load_checkpoint(const std::string& path, const std::string& device) {
   } catch (const FormatError&) {
     throw;
   } catch (const Error& e) {
-    throw Error(path + ": the weights do not fit the stored model description (" + e.what() + ")");
+    throw Error(path + ": the weights do not fit the stored model description (" + e.what() +
+                "); the file was edited or is damaged");
   }
   model.to(Device(device));
   model.eval();
   return {std::move(spec), std::move(model)};
 }
 
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
-      else if (c == '"') quoted = false;
-      else cur += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(cur);
-      cur.clear();
-    } else if (c != '\r') {
-      cur += c;
+// The records of a CSV file as data::CSV reads them, fields trimmed of the
+// spaces around them.
+std::vector<data::CsvRecord> read_csv_records(const std::string& path) {
+  std::vector<data::CsvRecord> records = data::read_csv_records(path);
+  for (data::CsvRecord& rec : records)
+    for (std::string& f : rec.fields) {
+      const size_t b = f.find_first_not_of(" \t"), e = f.find_last_not_of(" \t");
+      f = b == std::string::npos ? "" : f.substr(b, e - b + 1);
     }
-  }
-  out.push_back(cur);
-  for (auto& s : out) {
-    size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
-    s = b == std::string::npos ? "" : s.substr(b, e - b + 1);
-  }
-  return out;
+  return records;
 }
 
 // Predict's CSV: a header row; the model's feature columns are picked by
 // name (others, such as the target, are ignored). For image models every
 // column is a pixel.
 Tensor read_predict_csv(const std::string& path, const ModelSpec& spec) {
-  std::ifstream in(path);
-  WICK_CHECK(in.good(), path, ": cannot open the file");
-  std::string line;
-  WICK_CHECK(static_cast<bool>(std::getline(in, line)), path, ": empty file (expected a header row)");
-  std::vector<std::string> header = split_csv_line(line);
+  const std::vector<data::CsvRecord> records = read_csv_records(path);
+  WICK_CHECK(!records.empty(), path, ": empty file (expected a header row)");
+  const std::vector<std::string>& header = records[0].fields;
   std::vector<size_t> cols;
   if (!spec.features.empty()) {
     for (const std::string& f : spec.features) {
@@ -132,38 +117,62 @@ Tensor read_predict_csv(const std::string& path, const ModelSpec& spec) {
     for (size_t i = 0; i < header.size(); ++i) cols.push_back(i);
   }
   std::vector<float> values;
-  int64_t rows = 0, lineno = 1;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    std::vector<std::string> f = split_csv_line(line);
-    WICK_CHECK(f.size() == header.size(), path, ": line ", lineno, " has ", f.size(), " fields, the header has ",
-               header.size());
+  for (size_t r = 1; r < records.size(); ++r) {
+    const std::vector<std::string>& f = records[r].fields;
+    WICK_CHECK(f.size() == header.size(), path, ": line ", records[r].line, " has ", f.size(),
+               " fields, the header has ", header.size());
     for (size_t c : cols) {
-      char* end = nullptr;
-      double v = std::strtod(f[c].c_str(), &end);
-      WICK_CHECK(!f[c].empty() && end && *end == '\0' && std::isfinite(v), path, ": line ", lineno, ", column '",
-                 header[c], "': '", f[c], "' is not a number");
+      // As data::CSV: from_chars (no hex, "inf" or "nan"), a leading '+' allowed.
+      const char* b = f[c].data();
+      const char* e = b + f[c].size();
+      if (b != e && *b == '+' && b + 1 != e && b[1] != '-') ++b;
+      double v = 0;
+      const auto [end, ec] = std::from_chars(b, e, v);
+      WICK_CHECK(b != e && ec == std::errc() && end == e && std::isfinite(v), path, ": line ", records[r].line,
+                 ", column '", header[c], "': '", f[c], "' is not a number");
       values.push_back(static_cast<float>(v));
     }
-    ++rows;
   }
+  const auto rows = static_cast<int64_t>(records.size()) - 1;
   WICK_CHECK(rows > 0, path, ": no data rows after the header");
   Tensor x = from_vector(values, {rows, static_cast<int64_t>(cols.size())});
   if (spec.features.empty() && x.max().item() > 1.0) x = x / 255.0;  // 0..255 pixels
   return x;
 }
 
+// The shapes one example may come in: the model's input shape, its
+// flattened form, and for one-channel images [H, W] (as IDX files and most
+// NumPy arrays hold them).
+std::vector<Shape> example_shapes(const ModelSpec& spec) {
+  Shape one(spec.input_shape.begin(), spec.input_shape.end());
+  std::vector<Shape> out = {one};
+  if (one.size() == 3 && one[0] == 1) out.push_back({one[1], one[2]});
+  if (one.size() > 1) out.push_back({spec.in_features()});
+  return out;
+}
+
 Tensor read_predict_input(const std::string& path, const ModelSpec& spec) {
   if (!fs::exists(path)) throw Error(path + ": no such input file");
+  if (fs::is_directory(path)) throw Error(path + ": is a folder; give an input file");
   std::string ext = fs::path(path).extension().string();
   std::string name = fs::path(path).filename().string();
+  const bool images = spec.features.empty();
   Tensor x;
   if (ext == ".csv") {
     x = read_predict_csv(path, spec);
   } else if (ext == ".npy") {
     x = load_npy(path);
-    x = x.dtype() == kUInt8 ? x.to(kFloat32) / 255.0 : x.to(kFloat32);
+    // Integer arrays fed to an image model are pixels 0..255, whatever the
+    // integer width; everything else (floats; any array for a CSV model,
+    // whose features are raw values) is taken as it is.
+    if (images && is_integral(x.dtype()) && x.numel() > 0) {
+      const double lo = x.min().item(), hi = x.max().item();
+      WICK_CHECK(lo >= 0 && hi <= 255, path, ": integer pixel values must be 0..255, found ", format_double(lo), "..",
+                 format_double(hi), "; save floats in [0, 1] instead");
+      x = x.to(kFloat32) / 255.0;
+    } else {
+      x = x.to(kFloat32);
+    }
   } else if (name.find("idx") != std::string::npos || ext == ".gz") {
     Tensor raw = data::read_idx(path);
     WICK_CHECK(raw.dim() >= 2, path, ": an IDX file of ", raw.dim(), " dims (labels?); predict needs images [N, H, W]");
@@ -171,15 +180,24 @@ Tensor read_predict_input(const std::string& path, const ModelSpec& spec) {
   } else {
     throw Error(path + ": unknown input format; give an IDX images file (*-idx3-ubyte[.gz]), a .npy array or a .csv");
   }
-  const int64_t per = spec.in_features();
+  // One example, or a batch of them: the dims must match, not just the
+  // number of values (14x56 pixels are 784 too, but not a 28x28 image).
   Shape want = {-1};
-  for (int64_t d : spec.input_shape) want.push_back(d);
-  Shape one(spec.input_shape.begin(), spec.input_shape.end());
-  if (x.sizes() == one) return x.reshape({1, per}).reshape(want);  // a single example
-  WICK_CHECK(x.dim() >= 1 && x.numel() > 0 && x.numel() % per == 0 && x.numel() / x.size(0) == per, path,
-             ": inputs of shape ", shape_str(x.sizes()), " do not fit the model's input ", shape_str(one),
-             " (expected [N, ", per, "] values)");
-  return x.contiguous().reshape(want);
+  want.insert(want.end(), spec.input_shape.begin(), spec.input_shape.end());
+  const std::vector<Shape> shapes = example_shapes(spec);
+  const Shape got = x.sizes();
+  for (const Shape& s : shapes) {
+    if (got == s) return x.contiguous().reshape(want);
+    if (!got.empty() && Shape(got.begin() + 1, got.end()) == s) {
+      WICK_CHECK(got[0] > 0, path, ": no examples (shape ", shape_str(got), ")");
+      return x.contiguous().reshape(want);
+    }
+  }
+  std::string accepted;
+  for (size_t i = 0; i < shapes.size(); ++i)
+    accepted += (i == 0 ? "" : i + 1 < shapes.size() ? ", " : " or ") + ("[N, " + shape_str(shapes[i]).substr(1));
+  throw Error(concat(path, ": inputs of shape ", shape_str(got), " do not fit the model's input ",
+                     shape_str(shapes[0]), "; give ", accepted, " (or one example, without the N)"));
 }
 
 }  // namespace
@@ -210,29 +228,26 @@ int run_predict(const PredictOptions& o) {
   const int64_t n = out.size(0), k = out.size(1);
   std::vector<float> v = out.contiguous().to_vector<float>();
   char buf[64];
+  // Names come from the training data and may hold commas or quotes:
+  // csv_field quotes the whole field (RFC 4180), e.g. "p(neg, x)".
   if (m.spec.task == TaskKind::Regression) {
-    os << "row," << (m.spec.target.empty() ? "value" : m.spec.target) << "\n";
+    os << "row," << csv_field(m.spec.target.empty() ? "value" : m.spec.target) << "\n";
     for (int64_t i = 0; i < n; ++i) {
       std::snprintf(buf, sizeof buf, "%.9g", v[i]);
       os << i << ',' << buf << '\n';
     }
   } else {
-    const auto& names = m.spec.class_names;
+    const auto& names = m.spec.class_names;  // one per output (checked by read_spec)
     os << "row,class,label";
-    for (int64_t c = 0; c < k; ++c) {
-      std::string nm = c < static_cast<int64_t>(names.size()) ? names[c] : std::to_string(c);
-      if (nm.find_first_of(",\"") != std::string::npos) nm = "\"" + nm + "\"";
-      os << ",p(" << nm << ")";
-    }
+    for (int64_t c = 0; c < k; ++c) os << ',' << csv_field("p(" + names[c] + ")");
     os << '\n';
     for (int64_t i = 0; i < n; ++i) {
       const float* row = v.data() + i * k;
       int64_t best = std::max_element(row, row + k) - row;
-      std::string label = best < static_cast<int64_t>(names.size()) ? names[best] : std::to_string(best);
-      if (label.find_first_of(",\"") != std::string::npos) label = "\"" + label + "\"";
-      os << i << ',' << best << ',' << label;
+      os << i << ',' << best << ',' << csv_field(names[best]);
+      // %g keeps small probabilities (1e-9 is not 0.000000).
       for (int64_t c = 0; c < k; ++c) {
-        std::snprintf(buf, sizeof buf, ",%.6f", row[c]);
+        std::snprintf(buf, sizeof buf, ",%.6g", row[c]);
         os << buf;
       }
       os << '\n';
@@ -273,6 +288,7 @@ int run_summary(const SummaryOptions& o) {
       spec.batchnorm = o.batchnorm;
       spec.dropout = o.dropout;
     }
+    check_model_size(spec);
   }
   nn::Sequential model = spec.build();
   Shape in(spec.input_shape.begin(), spec.input_shape.end());
@@ -282,6 +298,8 @@ int run_summary(const SummaryOptions& o) {
 
 int run_fetch(const std::string& name, const std::string& dir) {
   std::string canon = name == "fashion_mnist" ? "fashion-mnist" : name;
+  // Checked before "fetching ..." is printed: a typo is a usage error.
+  if (!is_builtin_dataset(canon)) usage_error("data fetch ", name, ": unknown dataset; choose mnist, fashion-mnist or cifar10");
   std::string target = (fs::path(dir) / canon).string();
   std::cout << "fetching " << canon << " into " << target << " ..." << std::endl;
   data::FetchResult r = data::fetch(canon, target);

@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace wick::cli {
 
@@ -38,6 +40,8 @@ std::string read_file(const std::string& path) {
 std::vector<int64_t> parse_int_list(const std::string& text, const std::string& flag) {
   std::vector<int64_t> out;
   if (text.empty()) return out;
+  if (text.back() == ',')  // getline drops an empty last item: "256," would pass as "256"
+    usage_error(flag, ": expected positive integers separated by commas (e.g. 256,128), got '", text, "'");
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ',')) {
@@ -59,6 +63,29 @@ std::string format_double(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*g", digits, v);
   return buf;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string cli_terms(std::string msg) {
+  static const std::pair<const char*, const char*> kHints[] = {
+      // data::CSV (a number column read as a regression target, or with gaps)
+      {"use Task::Classification for labels", "labels need --model softmax, logistic or mlp"},
+      {"drop the row, or pass task=Classification if these are labels", "drop the row or fill in the value"},
+      // nn::Module::load_state_dict: a checkpoint's weights always load strictly here
+      {" Check that the checkpoint matches this architecture, or pass strict=false to load the rest", ""},
+      // check_device_available: resolve_device adds the flags to use instead
+      {", or use Device::cuda_if_available()", ""},
+  };
+  for (const auto& [api, cli] : kHints)
+    for (size_t at = msg.find(api); at != std::string::npos; at = msg.find(api, at + std::strlen(cli)))
+      msg.replace(at, std::strlen(api), cli);
+  return msg;
 }
 
 double now_seconds() {

@@ -31,6 +31,15 @@ std::string read_file(const std::string& path);
 std::vector<int64_t> parse_int_list(const std::string& text, const std::string& flag);
 
 std::string format_double(double v, int digits = 6);
+
+// One CSV field as RFC 4180 writes it: quoted, with inner quotes doubled,
+// when it holds a comma, a quote or a line break; else as it is.
+std::string csv_field(const std::string& s);
+
+// The library's messages name its API (Task::Classification, strict=false,
+// Device::cuda_if_available()); the command's user has flags instead. Rewrites
+// those hints in a message that reaches stderr.
+std::string cli_terms(std::string msg);
 // Seconds since the process started steady-clock timing (monotonic).
 double now_seconds();
 

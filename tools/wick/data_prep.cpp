@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <memory>
 #include <numeric>
+#include <optional>
+#include <utility>
 
 #include "common.h"
 #include "wick/autograd.h"
@@ -35,6 +37,8 @@ ImageStats image_stats(const std::string& name) {
 // data_dir/<name> when it exists (the layout `wick data fetch` writes), else
 // data_dir itself (the files directly inside).
 std::string resolve_dir(const std::string& data_dir, const std::string& name) {
+  if (fs::exists(data_dir) && !fs::is_directory(data_dir))
+    throw Error(concat("--data-dir ", data_dir, ": is a file, not a folder; pass the folder that holds ", name, "/"));
   if (!fs::is_directory(data_dir))
     throw Error(concat("--data-dir ", data_dir, ": no such folder; get the data with `wick data fetch ", name,
                        " --dir ", data_dir, "`"));
@@ -160,6 +164,15 @@ PreparedData prepare_training_data(const DataRequest& req) {
   if (is_builtin_dataset(req.data)) {
     RawSplit train = load_normalized_images(req.data, req.data_dir, data::Split::Train, &out.train_images);
     RawSplit test = load_normalized_images(req.data, req.data_dir, data::Split::Test);
+    // The model's input shape comes from the files, so check them: 14x56
+    // pixels are 784 values too, and a train set of other dims than the
+    // test set would fail only after the first epoch.
+    const Shape want = req.data == "cifar10" ? Shape{3, 32, 32} : Shape{1, 28, 28};
+    for (const auto& [split, name] : {std::pair{&train, "train"}, std::pair{&test, "test"}}) {
+      const Shape got(split->x.sizes().begin() + 1, split->x.sizes().end());
+      WICK_CHECK(got == want, split->source, ": the ", name, " images are ", shape_str(got), ", but ", req.data,
+                 " images are ", shape_str(want), " (channels, height, width); are these the right files?");
+    }
     out.images = true;
     spec.dataset = req.data;
     spec.input_shape = {train.x.size(1), train.x.size(2), train.x.size(3)};
@@ -194,9 +207,33 @@ PreparedData prepare_training_data(const DataRequest& req) {
   // softmax/logistic use Auto too, so that a real-valued target is reported
   // as a regression target instead of becoming one class per distinct value.
   data::Task task = req.model == "linear" ? data::Task::Regression : data::Task::Auto;
-  data::CSV csv(req.data, {.target = req.target, .task = task});
+  std::optional<data::CSV> read;
+  try {
+    read.emplace(req.data, data::CSVOptions{.target = req.target, .task = task});
+  } catch (const FormatError&) {
+    // linear reads the target as numbers. A column of labels is the mirror of
+    // softmax on a number column (below): a usage error naming the models.
+    if (req.model != "linear") throw;
+    std::optional<data::CSV> labels;
+    try {
+      labels.emplace(req.data, data::CSVOptions{.target = req.target, .task = data::Task::Auto});
+    } catch (const Error&) {
+    }
+    if (!labels || labels->task() != data::Task::Classification) throw;
+    usage_error("--model linear is regression, but --target ", req.target, " of ", req.data, " holds labels (such as '",
+                labels->class_names()[0], "'): use --model softmax, logistic or mlp");
+  }
+  const data::CSV& csv = *read;
+  WICK_CHECK(csv.inputs().size(1) > 0, req.data, ": no feature columns besides the target '", req.target,
+             "'; the model needs at least one other numeric column");
   WICK_CHECK(csv.size() >= 5, req.data, ": only ", csv.size(), " rows; need at least 5 to hold out a test set");
   std::vector<data::Subset> parts = data::random_split(csv, {1.0 - req.test_fraction, req.test_fraction}, req.seed);
+  // Both sides need rows: an empty test set would fail only after the
+  // first epoch, with the run folder written.
+  if (parts[0].size() == 0 || parts[1].size() == 0)
+    usage_error("--test-fraction ", req.test_fraction, ": holds out ", parts[1].size(), " of the ", csv.size(),
+                " rows of ", req.data, " and trains on ", parts[0].size(), "; both need at least one row: pass a",
+                " fraction above 1/", csv.size(), " and below ", csv.size() - 1, "/", csv.size(), " (e.g. 0.2)");
   auto gather = [](const Tensor& t, const std::vector<int64_t>& idx) {
     return t.index_select(0, from_vector(idx, {static_cast<int64_t>(idx.size())}));
   };
@@ -237,6 +274,9 @@ PreparedData prepare_training_data(const DataRequest& req) {
   }
   spec.class_names = csv.class_names();
   int64_t k = static_cast<int64_t>(spec.class_names.size());
+  if (k < 2)
+    usage_error("--target ", req.target, ": only one class ('", spec.class_names[0], "') in ", req.data,
+                "; classification needs at least 2");
   if (req.model == "logistic") {
     if (k != 2)
       usage_error("--model logistic is binary, but --target ", req.target, " of ", req.data, " has ", k,

@@ -33,8 +33,8 @@ void for_each_batch(nn::Module& model, const Tensor& x, Device device, int64_t b
   bool was_training = model.is_training();
   model.eval();
   const int64_t n = x.size(0);
-  for (int64_t i = 0; i < n; i += batch_size) {
-    int64_t b = std::min(batch_size, n - i);
+  for (int64_t i = 0, b = 0; i < n; i += b) {  // i += b: i + batch_size may overflow
+    b = std::min(batch_size, n - i);
     Tensor out = model(x.narrow(0, i, b).to(device));
     if (y) *loss_sum += task_loss(out, y->narrow(0, i, b).to(device), task, nn::Reduction::Sum).item();
     fn(out.cpu().contiguous(), i, b);

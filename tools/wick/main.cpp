@@ -1,9 +1,12 @@
 // The `wick` command: train, eval, predict, summary and data fetch.
 // Exit codes: 0 success, 1 runtime error (missing or malformed files),
-// 2 usage error (bad flag or value), 130 training interrupted by Ctrl-C.
+// 2 usage error (bad flag or value), 130 training interrupted by Ctrl-C (143:
+// by SIGTERM).
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <new>
 #include <string>
@@ -33,8 +36,38 @@ std::string shell_join(int argc, char** argv) {
 }
 
 int fail(int code, const std::string& msg) {
-  std::fprintf(stderr, "wick: error: %s\n", msg.c_str());
+  std::fprintf(stderr, "wick: error: %s\n", cli_terms(msg).c_str());
   return code;
+}
+
+// CLI11 converts integers with strtoll/strtoull in base 0: "-1" became the
+// seed 2^64-1, "010" is octal 8, and a number past the range saturates
+// silently. Only plain decimal integers in range are taken.
+CLI::Validator decimal_integer(bool non_negative = false) {
+  return CLI::Validator(
+      [non_negative](std::string& s) -> std::string {
+        const size_t sign = !s.empty() && s[0] == '-' ? 1 : 0;
+        if (s.size() == sign || s.find_first_not_of("0123456789", sign) != std::string::npos ||
+            (s[sign] == '0' && s.size() > sign + 1))
+          return "'" + s + "' is not a whole number (decimal digits, no leading zeros)";
+        if (non_negative && sign) return s + " is negative; pass 0 or more";
+        errno = 0;
+        if (sign) (void)std::strtoll(s.c_str(), nullptr, 10);
+        else (void)std::strtoull(s.c_str(), nullptr, 10);
+        if (errno == ERANGE) return s + " is out of range";
+        return "";
+      },
+      "");
+}
+
+// An option given on the command line with an empty or negative value that
+// CLI11 accepts but the program would take as "not given" (-1, "").
+void check_given(const CLI::Option* binary, int64_t binary_value, const CLI::Option* hidden,
+                 const std::string& hidden_value) {
+  if (binary->count() > 0 && binary_value < 0)
+    usage_error("--binary ", binary_value, ": the image datasets have classes 0..9");
+  if (hidden->count() > 0 && hidden_value.empty())
+    usage_error("--hidden '': give the hidden sizes, e.g. --hidden 256,128 (or leave the flag out for 256)");
 }
 
 }  // namespace
@@ -46,6 +79,7 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
   // A flag given twice takes the last value, as most command lines do.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  const CLI::Validator kInt = decimal_integer(), kUInt = decimal_integer(/*non_negative=*/true);
 
   // ---- train ----
   TrainOptions t;
@@ -54,23 +88,24 @@ int main(int argc, char** argv) {
   train->add_option("--data", t.data, "mnist, fashion-mnist, cifar10, or a PATH.csv (required unless --resume)");
   train->add_option("--data-dir", t.data_dir, "Folder holding <dataset>/ (as `wick data fetch` writes it)")->capture_default_str();
   train->add_option("--target", t.target, "CSV: the column to predict");
-  train->add_option("--binary", t.binary, "Image datasets: one-vs-rest, positive class = this label (use with --model logistic)");
+  CLI::Option* t_binary = train->add_option("--binary", t.binary, "Image datasets: one-vs-rest, positive class = this label (use with --model logistic)")
+                             ->check(kInt);
   train->add_option("--model", t.model, "softmax | logistic | linear | mlp")->capture_default_str();
-  train->add_option("--hidden", t.hidden, "mlp: hidden sizes, e.g. 256,128 (default 256)");
+  CLI::Option* t_hidden = train->add_option("--hidden", t.hidden, "mlp: hidden sizes, e.g. 256,128 (default 256)");
   train->add_flag("--batchnorm", t.batchnorm, "mlp: BatchNorm1d after each hidden Linear");
   train->add_option("--dropout", t.dropout, "mlp: dropout probability after each hidden ReLU")->capture_default_str();
-  train->add_option("--epochs", t.epochs, "Passes over the training set")->capture_default_str();
-  train->add_option("--batch-size", t.batch_size, "Examples per step")->capture_default_str();
-  train->add_option("--limit", t.limit, "Train on the first N training examples only (0: all)")->capture_default_str();
+  train->add_option("--epochs", t.epochs, "Passes over the training set")->capture_default_str()->check(kInt);
+  train->add_option("--batch-size", t.batch_size, "Examples per step")->capture_default_str()->check(kInt);
+  train->add_option("--limit", t.limit, "Train on the first N training examples only (0: all)")->capture_default_str()->check(kInt);
   train->add_option("--optimizer", t.optimizer, "sgd | adam | adamw")->capture_default_str();
   train->add_option("--lr", t.lr, "Learning rate (peak rate for onecycle)")->capture_default_str();
   train->add_option("--momentum", t.momentum, "SGD momentum")->capture_default_str();
   train->add_option("--weight-decay", t.weight_decay, "L2 penalty (adamw: decoupled; default 0, adamw 0.01)");
   train->add_option("--schedule", t.schedule, "none | cosine | step | onecycle")->capture_default_str();
   train->add_option("--device", t.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
-  train->add_option("--seed", t.seed, "Seed of initialization, shuffling, dropout and CSV splits")->capture_default_str();
-  train->add_option("--threads", t.threads, "CPU threads (0: all cores)")->capture_default_str();
-  train->add_option("--workers", t.workers, "1: build the next batch on a background thread")->capture_default_str();
+  train->add_option("--seed", t.seed, "Seed of initialization, shuffling, dropout and CSV splits")->capture_default_str()->check(kUInt);
+  train->add_option("--threads", t.threads, "CPU threads (0: all cores)")->capture_default_str()->check(kInt);
+  train->add_option("--workers", t.workers, "1: build the next batch on a background thread")->capture_default_str()->check(kInt);
   train->add_option("--test-fraction", t.test_fraction, "CSV: share of rows held out as the test set")->capture_default_str();
   train->add_option("--out", t.out, "Run folder (default: runs/<data>-<model>[-N])");
   train->add_flag("--overwrite", t.overwrite, "Reuse a non-empty --out folder");
@@ -85,8 +120,8 @@ int main(int argc, char** argv) {
   eval->add_option("--data", e.data, "mnist, fashion-mnist, cifar10 (test split) or a PATH.csv (default: the training dataset)");
   eval->add_option("--data-dir", e.data_dir, "Folder holding <dataset>/")->capture_default_str();
   eval->add_option("--device", e.device, "cpu | cuda | auto")->capture_default_str();
-  eval->add_option("--batch-size", e.batch_size, "Examples per forward pass")->capture_default_str();
-  eval->add_option("--threads", e.threads, "CPU threads (0: all cores)")->capture_default_str();
+  eval->add_option("--batch-size", e.batch_size, "Examples per forward pass")->capture_default_str()->check(kInt);
+  eval->add_option("--threads", e.threads, "CPU threads (0: all cores)")->capture_default_str()->check(kInt);
 
   // ---- predict ----
   PredictOptions p;
@@ -95,8 +130,8 @@ int main(int argc, char** argv) {
   predict->add_option("input", p.input, "IDX images (*-idx3-ubyte[.gz]), a .npy array or a .csv")->required();
   predict->add_option("--out", p.out, "Write the predictions as CSV to this file instead of stdout");
   predict->add_option("--device", p.device, "cpu | cuda | auto")->capture_default_str();
-  predict->add_option("--batch-size", p.batch_size, "Examples per forward pass")->capture_default_str();
-  predict->add_option("--threads", p.threads, "CPU threads (0: all cores)")->capture_default_str();
+  predict->add_option("--batch-size", p.batch_size, "Examples per forward pass")->capture_default_str()->check(kInt);
+  predict->add_option("--threads", p.threads, "CPU threads (0: all cores)")->capture_default_str()->check(kInt);
 
   // ---- summary ----
   SummaryOptions s;
@@ -105,9 +140,10 @@ int main(int argc, char** argv) {
   summary->add_option("--data", s.data, "mnist, fashion-mnist, cifar10 or a PATH.csv")->capture_default_str();
   summary->add_option("--data-dir", s.data_dir, "Folder holding <dataset>/")->capture_default_str();
   summary->add_option("--target", s.target, "CSV: the column to predict");
-  summary->add_option("--binary", s.binary, "One-vs-rest on an image dataset");
+  CLI::Option* s_binary =
+      summary->add_option("--binary", s.binary, "One-vs-rest on an image dataset")->check(kInt);
   summary->add_option("--model", s.model, "softmax | logistic | linear | mlp")->capture_default_str();
-  summary->add_option("--hidden", s.hidden, "mlp: hidden sizes, e.g. 256,128");
+  CLI::Option* s_hidden = summary->add_option("--hidden", s.hidden, "mlp: hidden sizes, e.g. 256,128");
   summary->add_flag("--batchnorm", s.batchnorm, "mlp: BatchNorm1d after each hidden Linear");
   summary->add_option("--dropout", s.dropout, "mlp: dropout probability")->capture_default_str();
 
@@ -132,6 +168,7 @@ int main(int argc, char** argv) {
 
   try {
     if (train->parsed()) {
+      check_given(t_binary, t.binary, t_hidden, t.hidden);
       t.command_line = shell_join(argc, argv);
       for (const CLI::Option* opt : train->get_options())
         if (opt->count() > 0 && !opt->get_lnames().empty()) t.given_flags.push_back("--" + opt->get_lnames().front());
@@ -139,7 +176,10 @@ int main(int argc, char** argv) {
     }
     if (eval->parsed()) return run_eval(e);
     if (predict->parsed()) return run_predict(p);
-    if (summary->parsed()) return run_summary(s);
+    if (summary->parsed()) {
+      check_given(s_binary, s.binary, s_hidden, s.hidden);
+      return run_summary(s);
+    }
     if (fetch->parsed()) return run_fetch(fetch_name, fetch_dir);
     return fail(2, "no subcommand; see `wick --help`");
   } catch (const UsageError& err) {

@@ -1,7 +1,10 @@
 #include "model_spec.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
+#include "common.h"
 #include "wick/io/safetensors.h"
 #include "wick/nn/activation.h"
 #include "wick/nn/batchnorm.h"
@@ -42,6 +45,27 @@ nn::Sequential ModelSpec::build() const {
   }
   seq.push_back(nn::Linear(in, num_outputs));
   return seq;
+}
+
+void check_model_size(const ModelSpec& spec) {
+  // In double: the int64 product of absurd sizes would overflow.
+  double in = 1, params = 0;
+  for (int64_t d : spec.input_shape) in *= static_cast<double>(d);
+  for (int64_t h : spec.kind == "mlp" ? spec.hidden : std::vector<int64_t>{}) {
+    params += (in + 1 + (spec.batchnorm ? 2 : 0)) * static_cast<double>(h);
+    in = static_cast<double>(h);
+  }
+  params += (in + 1) * static_cast<double>(spec.num_outputs);
+  constexpr double kMaxParameters = 1e9;
+  if (params > kMaxParameters) {
+    std::string hidden = "--hidden";
+    for (size_t i = 0; i < spec.hidden.size(); ++i) {
+      hidden += i ? ',' : ' ';
+      hidden += std::to_string(spec.hidden[i]);
+    }
+    usage_error(spec.kind == "mlp" ? hidden + ": the" : "the", " model would have ",
+                format_double(params, 3), " parameters, more than 1e9; use smaller hidden sizes");
+  }
 }
 
 json ModelSpec::to_json() const {
@@ -96,6 +120,17 @@ ModelSpec ModelSpec::from_json(const json& j, const std::string& source) {
     throw FormatError(source + ": malformed model description (" + e.what() + ")");
   }
   WICK_CHECK(!s.input_shape.empty() && s.num_outputs > 0, source, ": model description has no input shape or outputs");
+  // Checked here, where the file is named, rather than failing later in
+  // Linear or confusion_matrix (the file was edited or damaged).
+  const bool sizes_ok = std::all_of(s.input_shape.begin(), s.input_shape.end(), [](int64_t d) { return d > 0; }) &&
+                        std::all_of(s.hidden.begin(), s.hidden.end(), [](int64_t d) { return d > 0; });
+  WICK_CHECK(sizes_ok, source, ": the model description has a size that is not positive (input_shape ",
+             json(s.input_shape).dump(), ", hidden ", json(s.hidden).dump(), "); the file was edited or is damaged");
+  const size_t names = s.task == TaskKind::Binary ? 2 : static_cast<size_t>(s.num_outputs);
+  WICK_CHECK(s.task == TaskKind::Regression || s.class_names.size() == names, source, ": the model description has ",
+             s.class_names.size(), " class names for ", names, " classes; the file was edited or is damaged");
+  WICK_CHECK(s.task == TaskKind::Classification || s.num_outputs == 1, source, ": a ", task_name(s.task),
+             " model description with ", s.num_outputs, " outputs (expected 1); the file was edited or is damaged");
   return s;
 }
 

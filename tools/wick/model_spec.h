@@ -43,6 +43,11 @@ struct ModelSpec {
   static ModelSpec from_json(const nlohmann::json& j, const std::string& source);
 };
 
+// Weights are allocated when the model is built: a model over 1e9
+// parameters (4 GB of float32; e.g. a typo such as --hidden 2000000000) is a
+// UsageError up front instead of an out-of-memory error later.
+void check_model_size(const ModelSpec& spec);
+
 // Reads the description stored in a checkpoint; a wick::Error naming the
 // file when it is missing (e.g. a plain safetensors file not written by wick).
 ModelSpec read_spec(const std::string& checkpoint);

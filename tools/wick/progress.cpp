@@ -43,13 +43,21 @@ void Progress::finish_epoch(const std::string& summary) {
 }
 
 namespace {
-std::atomic<bool> g_interrupted{false};
-void on_sigint(int) {
-  if (g_interrupted.exchange(true)) std::_Exit(130);
+// The signal that asked to stop (0: none yet).
+std::atomic<int> g_signal{0};
+void on_signal(int sig) {
+  int none = 0;
+  if (!g_signal.compare_exchange_strong(none, sig)) std::_Exit(128 + sig);
 }
 }  // namespace
 
-void install_interrupt_handler() { std::signal(SIGINT, on_sigint); }
-bool interrupt_requested() { return g_interrupted.load(std::memory_order_relaxed); }
+// SIGTERM (kill, a scheduler's timeout) stops the same way as Ctrl-C, so the
+// run folder is left consistent ("interrupted", no half-written file).
+void install_interrupt_handler() {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+bool interrupt_requested() { return g_signal.load(std::memory_order_relaxed) != 0; }
+int interrupt_exit_code() { return 128 + g_signal.load(); }
 
 }  // namespace wick::cli

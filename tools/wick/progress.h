@@ -29,9 +29,12 @@ class Progress {
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 
-// Ctrl-C: the first press asks training to stop after the current step (the
-// run still writes last.safetensors); a second press exits at once.
+// Ctrl-C (or SIGTERM): the first signal asks training to stop after the
+// current step (the run still writes last.safetensors); a second one exits at
+// once.
 void install_interrupt_handler();
 bool interrupt_requested();
+// 128 + the signal: 130 for Ctrl-C, 143 for SIGTERM.
+int interrupt_exit_code();
 
 }  // namespace wick::cli

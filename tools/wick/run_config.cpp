@@ -98,7 +98,7 @@ SavedRun read_run_config(const std::string& json_text, const std::string& path) 
   o.threads = static_cast<int>(a.integer("threads", 0, kIntMax));
   o.workers = static_cast<int>(a.integer("workers", 0, 1));
   if (a.has("target")) o.target = a.string("target");
-  if (a.has("binary")) o.binary = a.integer("binary", -1, kMax);
+  if (a.has("binary")) o.binary = a.integer("binary", 0, kMax);
   if (a.has("hidden")) o.hidden = a.string("hidden");
   if (a.has("batchnorm")) o.batchnorm = a.boolean("batchnorm");
   if (a.has("dropout")) o.dropout = a.number("dropout");
@@ -131,6 +131,9 @@ void validate_train_options(const TrainOptions& o) {
   if (o.schedule != "none" && o.schedule != "cosine" && o.schedule != "step" && o.schedule != "onecycle")
     usage_error("--schedule ", o.schedule, ": unknown schedule; choose none, cosine, step or onecycle");
   if (o.epochs < 1) usage_error("--epochs ", o.epochs, ": must be at least 1");
+  // An epoch is at least one step: more than a million of them is a typo,
+  // and the counts are shown and stored as int.
+  if (o.epochs > kMaxEpochs) usage_error("--epochs ", o.epochs, ": at most ", kMaxEpochs);
   if (o.batch_size < 1) usage_error("--batch-size ", o.batch_size, ": must be at least 1");
   if (!(o.lr > 0) || !std::isfinite(o.lr)) usage_error("--lr ", o.lr, ": the learning rate must be a positive number");
   if (!(o.momentum >= 0 && o.momentum < 1)) usage_error("--momentum ", o.momentum, ": must be in [0, 1)");

@@ -25,6 +25,8 @@ struct SavedRun {
 // not a run config; the caller then validates the options.
 SavedRun read_run_config(const std::string& json_text, const std::string& path);
 
+constexpr int64_t kMaxEpochs = 1000000;
+
 // Throws UsageError naming the flag and its allowed values.
 void validate_train_options(const TrainOptions& o);
 

@@ -61,8 +61,13 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, const st
       params, optim::SGDOptions{.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay.value_or(0)});
 }
 
+// Data paths are stored absolute, so `--resume` finds the data from any
+// folder (the console and error messages keep what was typed).
+std::string absolute_path(const std::string& p) { return fs::absolute(p).lexically_normal().string(); }
+
 json args_json(const TrainOptions& o) {
-  json j = {{"data", o.data},       {"data_dir", o.data_dir},     {"model", o.model},
+  const std::string data = is_builtin_dataset(o.data) ? o.data : absolute_path(o.data);
+  json j = {{"data", data},         {"data_dir", absolute_path(o.data_dir)}, {"model", o.model},
             {"epochs", o.epochs},   {"batch_size", o.batch_size}, {"optimizer", o.optimizer},
             {"lr", o.lr},           {"momentum", o.momentum},     {"schedule", o.schedule},
             {"device", o.device},   {"seed", o.seed},             {"threads", o.threads},
@@ -101,6 +106,16 @@ SavedRun resume_options(const TrainOptions& given) {
   o.out = dir;
   o.resume = dir;
   o.command_line = given.command_line;
+  // The data paths come from config.json, not from this command line: say
+  // so when they are gone (moved data, or a relative path from an older run).
+  auto gone = [&](const char* key, const std::string& p, const char* what) {
+    throw Error(concat("--resume ", dir, ": the run's ", what, " ", p, " (\"", key, "\" in ", cfg_path,
+                       ") does not exist",
+                       fs::path(p).is_relative() ? " relative to this folder; resume from the folder the run was started in"
+                                                 : "; put the data back there"));
+  };
+  if (is_builtin_dataset(o.data) && !fs::is_directory(o.data_dir)) gone("data_dir", o.data_dir, "data folder");
+  if (!is_builtin_dataset(o.data) && !fs::exists(o.data)) gone("data", o.data, "data file");
   return saved;
 }
 
@@ -155,12 +170,16 @@ int run_train(const TrainOptions& opts) {
     spec.batchnorm = o.batchnorm;
     spec.dropout = o.dropout;
   }
+  check_model_size(spec);
   manual_seed(o.seed);
   nn::Sequential model = spec.build();
   model.to(device);
   std::unique_ptr<optim::Optimizer> opt = make_optimizer(o, model.parameters());
   TrainSet train_set(d);  // MNIST: uint8 pixels normalized per batch (data_prep.h)
-  data::DataLoader loader(train_set, {.batch_size = o.batch_size, .shuffle = true, .seed = o.seed,
+  // A batch larger than the training set is one batch of all of it, as in
+  // PyTorch (capped here: the loader's step count would overflow).
+  const int64_t batch_size = std::min(o.batch_size, train_set.size());
+  data::DataLoader loader(train_set, {.batch_size = batch_size, .shuffle = true, .seed = o.seed,
                                       .num_workers = o.workers});
   const int64_t steps_per_epoch = loader.size();
   std::unique_ptr<optim::LRScheduler> sched;
@@ -179,9 +198,16 @@ int run_train(const TrainOptions& opts) {
     if (!fs::exists(last))
       throw Error(concat("--resume ", o.out, ": no last.safetensors (the run stopped before its first epoch ended); start it again"));
     prog = load_train_checkpoint(last, model, *opt, sched.get());
+    // A resume must train: --epochs above the complete epochs. A run stopped
+    // inside epoch k + 1 thus needs --epochs k + 1 or more, which finishes
+    // that epoch (--epochs k would end with its half-trained weights).
     if (prog.epochs_done >= o.epochs && prog.step == 0)
       usage_error("--resume ", o.out, ": the run has completed its ", prog.epochs_done,
                   " epochs; pass --epochs N (more than ", prog.epochs_done, ") to extend it");
+    if (prog.epochs_done >= o.epochs)
+      usage_error("--resume ", o.out, ": --epochs ", o.epochs, " ends before the epoch the run stopped in (epoch ",
+                  prog.epochs_done + 1, ", after ", prog.epochs_done, " complete epochs); pass --epochs N (more than ",
+                  prog.epochs_done, ") to finish it, or leave --epochs out");
   }
   RunDir run(o.out, o.overwrite && !resuming);
   RunRecord rec;
@@ -341,7 +367,7 @@ int run_train(const TrainOptions& opts) {
   run.write_config(rec, interrupted ? "interrupted" : "completed");
   if (interrupted) {
     std::cout << "stopped early: " << rec.epochs.size() << " complete epochs; run folder " << o.out << "\n";
-    return 130;
+    return interrupt_exit_code();
   }
   char buf[256];
   std::snprintf(buf, sizeof buf, "done: test %s %.4f (best %.4f) in %.1f s training, %.1f s total\n",

@@ -35,6 +35,7 @@
 //   there are).
 // Fields may be quoted ("a, b" and "say ""hi""" as RFC 4180); spaces around
 // numbers are ignored; blank lines are skipped.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -78,5 +79,15 @@ class CSV : public Dataset {
   std::vector<std::string> feature_names_, class_names_;
   std::string target_name_;
 };
+
+// The records of a CSV file (plain or .gz) as CSV reads them, for tables
+// without a target (inputs to predict on): a UTF-8 BOM is skipped; records
+// end at \n, \r\n or a lone \r; quoted fields may hold delimiters, "" and
+// line breaks; blank lines are skipped. Fields are as written (not trimmed).
+struct CsvRecord {
+  int64_t line;  // 1-based line where the record starts
+  std::vector<std::string> fields;
+};
+std::vector<CsvRecord> read_csv_records(const std::string& path, char delimiter = ',');
 
 }  // namespace wick::data

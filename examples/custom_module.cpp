@@ -57,7 +57,7 @@ int main() {
             << "  fc1.weight equal in copy? " << (equal(net.fc1.weight, copy.fc1.weight) ? "yes" : "no") << "\n"
             << "  calls: original " << net.calls.item() << ", copy " << copy.calls.item() << "\n";
 
-  // state_dict keys are PyTorch's: fc1.weight, fc1.bias, fc2.weight, fc2.bias, scale, calls.
+  // state_dict keys in PyTorch's order (own tensors first): scale, calls, fc1.weight, fc1.bias, fc2.weight, fc2.bias.
   for (auto& [name, t] : net.state_dict()) std::cout << "  state_dict: " << name << "\n";
   copy.load_state_dict(net.state_dict());
   std::cout << "after load_state_dict: fc1.weight equal? " << (equal(net.fc1.weight, copy.fc1.weight) ? "yes" : "no")

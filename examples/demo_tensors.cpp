@@ -1,5 +1,5 @@
 // A short tour of wick's tensors and autograd, for PyTorch users.
-// Run it with scripts/demo.sh (or build/demo_tensors). Each section prints the
+// Run it as build/demo_tensors after a build. Each section prints the
 // PyTorch line it mirrors, then what wick does with it.
 #include <wick/wick.h>
 

@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
   eval->add_option("checkpoint", e.checkpoint, "A .safetensors file written by `wick train`")->required();
   eval->add_option("--data", e.data, "mnist, fashion-mnist, cifar10 (test split) or a PATH.csv (default: the training dataset)");
   eval->add_option("--data-dir", e.data_dir, "Folder holding <dataset>/")->capture_default_str();
-  eval->add_option("--device", e.device, "cpu | cuda | auto")->capture_default_str();
+  eval->add_option("--device", e.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
   eval->add_option("--batch-size", e.batch_size, "Examples per forward pass")->capture_default_str()->check(kInt);
   eval->add_option("--threads", e.threads, "CPU threads (0: all cores)")->capture_default_str()->check(kInt);
 
@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   predict->add_option("checkpoint", p.checkpoint, "A .safetensors file written by `wick train`")->required();
   predict->add_option("input", p.input, "IDX images (*-idx3-ubyte[.gz]), a .npy array or a .csv")->required();
   predict->add_option("--out", p.out, "Write the predictions as CSV to this file instead of stdout");
-  predict->add_option("--device", p.device, "cpu | cuda | auto")->capture_default_str();
+  predict->add_option("--device", p.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
   predict->add_option("--batch-size", p.batch_size, "Examples per forward pass")->capture_default_str()->check(kInt);
   predict->add_option("--threads", p.threads, "CPU threads (0: all cores)")->capture_default_str()->check(kInt);
 

@@ -63,7 +63,9 @@ namespace autograd {
 // tensors for scalar roots, meaning ones).
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_outputs = {},
               bool retain_graph = false);
-// Returns d(outputs)/d(inputs) without touching .grad().
+// Returns d(outputs)/d(inputs) without touching .grad(). An input the outputs
+// do not depend on gets zeros (PyTorch raises unless allow_unused=True, and
+// then returns None; zeros is what materialize_grads=True gives there).
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false);
 }  // namespace autograd

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <thread>
 #include <cmath>
 #include <fcntl.h>
 #include <cstdlib>
@@ -192,6 +193,10 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 bool file_exists(const std::string& path) { return fs::exists(path); }
+
+void wait_for_file(const std::string& path, std::chrono::microseconds poll, int tries) {
+  for (int i = 0; i < tries && !file_exists(path); ++i) std::this_thread::sleep_for(poll);
+}
 
 std::vector<std::string> lines(const std::string& text) { return split(text, '\n'); }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers of the `wick` command tests: run the binary, generate small
 // datasets, read files.
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ void write_blobs_csv(const std::string& path, int64_t rows, uint64_t seed);
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
 bool file_exists(const std::string& path);
+// Polls every `poll` until `path` exists, at most `tries` times (a spawned
+// run has reached the point that writes it).
+void wait_for_file(const std::string& path, std::chrono::microseconds poll, int tries);
 std::vector<std::string> lines(const std::string& text);
 std::vector<std::string> split(const std::string& s, char sep);
 

@@ -107,8 +107,7 @@ TEST(CliResume, InterruptedMidEpochAndResumedIsBitIdentical) {
   // (or later); wherever it lands, the resumed run must end where the
   // uninterrupted one did, bit for bit.
   int pid = spawn_wick(args("cut"), dir + "/out.txt", dir + "/err.txt");
-  for (int i = 0; i < 20000 && !file_exists(dir + "/cut/metrics.csv"); ++i)
-    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  wait_for_file(dir + "/cut/metrics.csv", std::chrono::microseconds(500), 20000);
   std::this_thread::sleep_for(std::chrono::milliseconds(15));  // into epoch 2
   kill(pid, SIGINT);
   const int rc = wait_exit(pid);
@@ -176,8 +175,7 @@ TEST(CliResume, StoppedMidEpochNeedsEpochsBeyondTheCompleteOnes) {
   int pid = spawn_wick({"train", "--data", "mnist", "--data-dir", data_root(), "--limit", "400", "--batch-size", "4",
                         "--epochs", "1000000", "--threads", "1", "--out", dir + "/run"},
                        dir + "/out.txt", dir + "/err.txt");
-  for (int i = 0; i < 20000 && !file_exists(dir + "/run/metrics.csv"); ++i)
-    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  wait_for_file(dir + "/run/metrics.csv", std::chrono::microseconds(500), 20000);
   kill(pid, SIGTERM);
   EXPECT_EQ(wait_exit(pid), 128 + SIGTERM) << read_text(dir + "/err.txt");
   EXPECT_EQ(read_text(dir + "/err.txt"), "");

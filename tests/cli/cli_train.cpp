@@ -316,8 +316,7 @@ TEST(CliTrain, CtrlCStopsAndStillWritesLastCheckpoint) {
                         "--batch-size", "8", "--threads", "1", "--out", dir + "/run"},
                        dir + "/out.txt", dir + "/err.txt");
   // Wait until training has started (config.json appears before the first step).
-  for (int i = 0; i < 600 && !file_exists(dir + "/run/config.json"); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  wait_for_file(dir + "/run/config.json", std::chrono::milliseconds(50), 600);
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   kill(pid, SIGINT);
   int rc = wait_exit(pid);

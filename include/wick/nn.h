@@ -2,6 +2,7 @@
 // The nn layer: modules, layers, functional ops, losses, init, summary.
 #include "wick/nn/activation.h"
 #include "wick/nn/batchnorm.h"
+#include "wick/nn/conv.h"
 #include "wick/nn/dropout.h"
 #include "wick/nn/functional.h"
 #include "wick/nn/init.h"
@@ -9,6 +10,8 @@
 #include "wick/nn/linear.h"
 #include "wick/nn/loss.h"
 #include "wick/nn/module.h"
+#include "wick/nn/pooling.h"
 #include "wick/nn/sequential.h"
+#include "wick/nn/size2.h"
 #include "wick/nn/summary.h"
 #include "wick/nn/utils.h"

@@ -372,11 +372,25 @@ void BatchNorm1d::reset_parameters() {
 Tensor BatchNorm1d::forward(const Tensor& input) {
   WICK_CHECK(input.defined() && (input.dim() == 2 || input.dim() == 3), "BatchNorm1d(", num_features,
              "): expected 2D or 3D input ([N, C] or [N, C, L]), got ",
-             input.defined() ? input.describe() : std::string("an undefined tensor"));
-  WICK_CHECK(input.size(1) == num_features, "BatchNorm1d(", num_features, "): expected input with ", num_features,
+             input.defined() ? input.describe() : std::string("an undefined tensor"),
+             input.defined() && input.dim() == 4 ? "; use BatchNorm2d for images" : "");
+  return normalize(input);
+}
+
+Tensor BatchNorm2d::forward(const Tensor& input) {
+  WICK_CHECK(input.defined() && input.dim() == 4, "BatchNorm2d(", num_features,
+             "): expected 4D input [N, C, H, W], got ",
+             input.defined() ? input.describe() : std::string("an undefined tensor"),
+             input.defined() && input.dim() < 4 ? "; use BatchNorm1d for [N, C] or [N, C, L]" : "");
+  return normalize(input);
+}
+
+Tensor BatchNorm1d::normalize(const Tensor& input) {
+  WICK_CHECK(input.size(1) == num_features, name(), "(", num_features, "): expected input with ", num_features,
              " channels in dim 1 (num_features), got ", input.size(1), " in ", input.describe(),
-             input.dim() == 3 && input.size(2) == num_features ? "; is the input [N, L, C]? transpose it to [N, C, L]"
-                                                                : "");
+             input.dim() == 3 && input.size(2) == num_features   ? "; is the input [N, L, C]? transpose it to [N, C, L]"
+             : input.dim() == 4 && input.size(3) == num_features ? "; is the input [N, H, W, C]? permute it to [N, C, H, W]"
+                                                                  : "");
   double factor = momentum.value_or(0.0);
   if (is_training() && track_running_stats) {
     NoGradGuard g;

@@ -77,6 +77,11 @@ TEST(LayersBatchNorm, MatchesPyTorchCumulativeMomentum) {
   replay("bn3d_cma", bn, 1e-10, 1e-12);
 }
 
+TEST(LayersBatchNorm, BatchNorm2dMatchesPyTorchOnImages) {
+  nn::BatchNorm2d bn(3, {.dtype = kFloat64});
+  replay("bn4d", bn, 1e-10, 1e-12);
+}
+
 TEST(LayersBatchNorm, MatchesPyTorchWithoutAffineOrRunningStats) {
   nn::BatchNorm1d bn(4, {.affine = false, .track_running_stats = false, .dtype = kFloat64});
   EXPECT_TRUE(bn.named_parameters().empty());
@@ -241,6 +246,15 @@ TEST(LayersBatchNorm, Errors) {
   EXPECT_TRUE(message_has(error_message([&] { F::batch_norm(randn({4, 3}), zeros({2}), ones({3})); }),
                           {"running_mean", "3"}));
   EXPECT_TRUE(message_has(error_message([] { nn::BatchNorm1d(0); }), {"BatchNorm1d", "num_features"}));
+  // Each names the other when given the other's rank.
+  EXPECT_TRUE(message_has(error_message([&] { bn(randn({2, 784, 2, 2})); }), {"use BatchNorm2d"}));
+  nn::BatchNorm2d bn2(3);
+  EXPECT_TRUE(message_has(error_message([&] { bn2(randn({4, 3})); }), {"BatchNorm2d(3)", "4D", "use BatchNorm1d"}));
+  EXPECT_TRUE(message_has(error_message([&] { bn2(randn({4, 5, 5, 3})); }),
+                          {"BatchNorm2d(3)", "channels", "permute it to [N, C, H, W]"}));
+  std::ostringstream os;
+  os << bn2;
+  EXPECT_EQ(os.str(), "BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
   // N=1 is fine in eval.
   bn.eval();
   EXPECT_EQ(bn(randn({1, 784})).sizes(), (Shape{1, 784}));

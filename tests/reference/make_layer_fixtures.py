@@ -7,6 +7,7 @@ PyTorch 1.13 (never by wick) and saved as .npy under tests/data/layers/:
   act_<name>_<dtype>.{in,out}.npy        activations (float32 and float64)
   dropout_scale.npy                      [p, survivor value for x=1] (float32)
   bn2d_*  / bn3d_* / bn_noaffine_*       BatchNorm1d: two training steps
+  bn4d.*                                 BatchNorm2d: the same on [N, C, H, W]
                                          (outputs, running stats, counts),
                                          gradients of step 1, then eval
   ln_*                                   LayerNorm forward and gradients
@@ -67,7 +68,7 @@ save("dropout_scale", np.array([p, survivor], dtype=np.float32))
 def batchnorm_case(prefix, shape, dtype, **kwargs):
     npdt = np.float32 if dtype == torch.float32 else np.float64
     c = shape[1]
-    bn = nn.BatchNorm1d(c, **kwargs).to(dtype)
+    bn = (nn.BatchNorm2d if len(shape) == 4 else nn.BatchNorm1d)(c, **kwargs).to(dtype)
     if bn.affine:
         with torch.no_grad():
             bn.weight.copy_(torch.from_numpy(rng.uniform(0.5, 1.5, c).astype(npdt)))
@@ -123,5 +124,8 @@ for name, arr in (("x", x), ("weight", ln.weight), ("bias", ln.bias), ("y", y), 
 x = rng.normal(0, 1, (2, 6)).astype(np.float32)
 save("ln_f32.x", x)
 save("ln_f32.y", F.layer_norm(torch.from_numpy(x), (6,), eps=1e-5))
+
+# BatchNorm2d on images [N, C, H, W] (last, so the cases above keep their values).
+batchnorm_case("bn4d", (4, 3, 5, 6), torch.float64)
 
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

@@ -1,5 +1,6 @@
 #pragma once
-// BatchNorm1d, as torch.nn.BatchNorm1d, for [N, C] and [N, C, L] inputs.
+// BatchNorm1d and BatchNorm2d, as torch.nn's, for [N, C] / [N, C, L] and
+// [N, C, H, W] inputs (the same per-channel statistics over every other dim).
 //
 // Training: normalizes with the batch's mean and biased variance, and updates
 // running_mean / running_var (the latter with the unbiased variance) and
@@ -41,6 +42,17 @@ class BatchNorm1d : public Module {
   bool affine, track_running_stats;
   Tensor weight, bias;                                     // [C] when affine
   Tensor running_mean, running_var, num_batches_tracked;  // when track_running_stats
+
+ protected:
+  // The channel check and the normalization, for an input of valid rank.
+  Tensor normalize(const Tensor& input);
+};
+
+// The per-channel BatchNorm of convolutional nets: input [N, C, H, W].
+class BatchNorm2d : public BatchNorm1d {
+ public:
+  using BatchNorm1d::BatchNorm1d;
+  Tensor forward(const Tensor& input) override;
 };
 
 }  // namespace wick::nn

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "wick/nn/size2.h"
 #include "wick/tensor.h"
 
 namespace wick::nn::functional {
@@ -47,5 +48,27 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor());
 // As torch.flatten: dims start_dim..end_dim merged into one.
 Tensor flatten(const Tensor& input, int64_t start_dim = 0, int64_t end_dim = -1);
+
+// ---- convolution and pooling (input [N, C, H, W], or [C, H, W] unbatched) ----
+// The sliding windows ("im2col") as torch.nn.functional.unfold: [N, C*kh*kw, L]
+// with L = out_h * out_w windows, each column one window's values in
+// (channel, row, column) order; padding reads zeros. Differentiable (its
+// backward adds overlapping windows back, as fold does).
+Tensor unfold(const Tensor& input, Size2 kernel_size, Size2 dilation = 1, Size2 padding = 0, Size2 stride = 1);
+// Cross-correlation, as torch.nn.functional.conv2d with groups = 1: weight
+// [out_channels, in_channels, kh, kw], bias [out_channels] or undefined.
+// out_h = (H + 2 padding - dilation (kh - 1) - 1) / stride + 1, likewise out_w.
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), Size2 stride = 1,
+              Size2 padding = 0, Size2 dilation = 1);
+// Each window's maximum; stride defaults to kernel_size, padding reads -inf
+// and may be at most half the kernel (PyTorch's rule). The gradient goes to
+// the first maximum of each window. ceil_mode and return_indices are not
+// offered (PyTorch's defaults: floor, values only).
+Tensor max_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride = std::nullopt,
+                  Size2 padding = 0, Size2 dilation = 1);
+// Each window's mean, padding counted as zeros in the divisor
+// (count_include_pad=True, PyTorch's default; no ceil_mode).
+Tensor avg_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride = std::nullopt,
+                  Size2 padding = 0);
 
 }  // namespace wick::nn::functional

@@ -1,0 +1,101 @@
+// functional::unfold and conv2d, and the Conv2d layer. A convolution is the
+// windows of the input (patches.h, one row per output position) times the
+// weight: the fused linear layer does it as one GEMM over the whole batch,
+// forward and backward, so the convolution runs on the tuned GEMM kernels.
+#include "wick/nn/conv.h"
+
+#include <cmath>
+
+#include "core/core.h"
+#include "nn/patches.h"
+#include "wick/autograd.h"
+#include "wick/creation.h"
+#include "wick/linalg.h"
+#include "wick/nn/functional.h"
+#include "wick/nn/init.h"
+
+namespace wick::nn {
+
+namespace functional {
+
+Tensor unfold(const Tensor& input, Size2 kernel_size, Size2 dilation, Size2 padding, Size2 stride) {
+  const Tensor x = detail::as_batch(input);
+  const detail::PatchGeometry g = detail::patch_geometry("unfold", x, kernel_size, stride, padding, dilation);
+  return detail::from_batch(detail::patches(x, g, 0.0).transpose(1, 2), input);
+}
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, Size2 padding,
+              Size2 dilation) {
+  core::check_defined("conv2d", weight, "weight");
+  WICK_CHECK(weight.dim() == 4, "conv2d: weight must be 4-D [out_channels, in_channels, kh, kw], got ",
+             weight.describe());
+  const Tensor x = detail::as_batch(input);
+  const detail::PatchGeometry g =
+      detail::patch_geometry("conv2d", x, {weight.size(2), weight.size(3)}, stride, padding, dilation);
+  const int64_t out_channels = weight.size(0);
+  WICK_CHECK(weight.size(1) == g.c, "conv2d: the input ", shape_str(input.sizes()), " has ", g.c,
+             " channels but the weight ", shape_str(weight.sizes()), " expects ", weight.size(1),
+             " (weight is [out_channels, in_channels, kh, kw])");
+  WICK_CHECK(weight.dtype() == input.dtype(), "conv2d: the input is ", dtype_name(input.dtype()), " but the weight is ",
+             dtype_name(weight.dtype()), "; convert one with .to(", dtype_name(weight.dtype()), ")");
+  core::check_same_device("conv2d", input, weight);
+  if (bias.defined()) {
+    WICK_CHECK(bias.dim() == 1 && bias.size(0) == out_channels, "conv2d: bias must be 1-D with ", out_channels,
+               " elements (one per output channel), got ", bias.describe());
+    core::check_same_device("conv2d", input, bias);
+  }
+  const Tensor rows = detail::patches(x, g, 0.0).reshape({g.n * g.windows(), g.row()});
+  const Tensor y = wick::linear(rows, weight.reshape({out_channels, g.row()}), bias);  // [N*L, out_channels]
+  // Channels first again, as PyTorch lays the output out.
+  return detail::from_batch(
+      y.reshape({g.n, g.windows(), out_channels}).transpose(1, 2).reshape({g.n, out_channels, g.oh, g.ow}), input);
+}
+
+}  // namespace functional
+
+Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size, const Conv2dOptions& o)
+    : in_channels(in_channels), out_channels(out_channels), kernel_size(kernel_size), stride(o.stride),
+      padding(o.padding), dilation(o.dilation) {
+  WICK_CHECK(in_channels > 0 && out_channels > 0, "Conv2d: in_channels and out_channels must be positive, got ",
+             in_channels, " and ", out_channels);
+  WICK_CHECK(kernel_size.h > 0 && kernel_size.w > 0, "Conv2d: kernel_size must be positive, got ", kernel_size.str());
+  WICK_CHECK(stride.h > 0 && stride.w > 0, "Conv2d: stride must be positive, got ", stride.str());
+  WICK_CHECK(dilation.h > 0 && dilation.w > 0, "Conv2d: dilation must be positive, got ", dilation.str());
+  WICK_CHECK(padding.h >= 0 && padding.w >= 0, "Conv2d: padding must be zero or positive, got ", padding.str());
+  WICK_CHECK(is_floating(o.dtype), "Conv2d: dtype must be floating, got ", dtype_name(o.dtype));
+  weight = empty({out_channels, in_channels, kernel_size.h, kernel_size.w}, {.dtype = o.dtype, .device = o.device});
+  register_parameter("weight", weight);
+  if (o.bias) {
+    bias = empty({out_channels}, {.dtype = o.dtype, .device = o.device});
+    register_parameter("bias", bias);
+  }
+  reset_parameters();
+}
+
+void Conv2d::reset_parameters() {
+  // PyTorch: kaiming_uniform_(a=sqrt(5)) on the weight is U(-b, b) with
+  // b = 1/sqrt(fan_in), and the bias uses the same bound.
+  const double bound = 1.0 / std::sqrt(static_cast<double>(in_channels * kernel_size.h * kernel_size.w));
+  init::uniform_(weight, -bound, bound);
+  if (bias.defined()) init::uniform_(bias, -bound, bound);
+}
+
+Tensor Conv2d::forward(const Tensor& input) {
+  WICK_CHECK(input.defined() && (input.dim() == 3 || input.dim() == 4) && input.size(-3) == in_channels,
+             "Conv2d(", in_channels, ", ", out_channels, "): expected input [N, ", in_channels,
+             ", H, W] (or [", in_channels, ", H, W]), got ", input.describe(),
+             input.defined() && input.dim() == 2 ? "; reshape flat images to [N, C, H, W] first" : "");
+  return functional::conv2d(input, weight, bias, stride, padding, dilation);
+}
+
+std::string Conv2d::extra_repr() const {
+  // PyTorch's wording: dilation only when not 1, bias only when absent.
+  std::string s = std::to_string(in_channels) + ", " + std::to_string(out_channels) +
+                  ", kernel_size=" + kernel_size.str() + ", stride=" + stride.str();
+  if (padding != Size2(0)) s += ", padding=" + padding.str();
+  if (dilation != Size2(1)) s += ", dilation=" + dilation.str();
+  if (!bias.defined()) s += ", bias=False";
+  return s;
+}
+
+}  // namespace wick::nn

@@ -1,0 +1,169 @@
+// The sliding windows of the 2-D layers (patches.h): a host kernel for CPU
+// tensors and a composed form for the other devices.
+#include "nn/patches.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "autograd/node.h"
+#include "backend/cpu/loops.h"
+#include "core/core.h"
+#include "wick/creation.h"
+#include "wick/indexing.h"
+
+namespace wick::nn::detail {
+
+using wick::detail::concat;
+
+PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, Size2 stride, Size2 padding,
+                             Size2 dilation) {
+  core::check_defined(op, input);
+  core::check_floating(op, input);
+  WICK_CHECK(input.dim() == 4, op, ": expected input [N, C, H, W] (or [C, H, W] for one image), got ",
+             input.describe(), input.dim() == 2 ? "; a flat image batch needs reshape({N, C, H, W}) first" : "");
+  WICK_CHECK(kernel.h > 0 && kernel.w > 0, op, ": kernel_size must be positive, got ", kernel.str());
+  WICK_CHECK(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got ", stride.str());
+  WICK_CHECK(dilation.h > 0 && dilation.w > 0, op, ": dilation must be positive, got ", dilation.str());
+  WICK_CHECK(padding.h >= 0 && padding.w >= 0, op, ": padding must be zero or positive, got ", padding.str());
+  PatchGeometry g;
+  g.n = input.size(0), g.c = input.size(1), g.h = input.size(2), g.w = input.size(3);
+  g.kh = kernel.h, g.kw = kernel.w, g.sh = stride.h, g.sw = stride.w;
+  g.ph = padding.h, g.pw = padding.w, g.dh = dilation.h, g.dw = dilation.w;
+  // The extent a dilated kernel covers, against the padded input.
+  const int64_t reach_h = g.dh * (g.kh - 1) + 1, reach_w = g.dw * (g.kw - 1) + 1;
+  const int64_t padded_h = g.h + 2 * g.ph, padded_w = g.w + 2 * g.pw;
+  WICK_CHECK(padded_h >= reach_h && padded_w >= reach_w, op, ": the padded input is ", padded_h, "x", padded_w,
+             " (input ", shape_str(input.sizes()), ", padding ", padding.str(), ") but the kernel covers ", reach_h,
+             "x", reach_w, " (kernel_size ", kernel.str(), ", dilation ", dilation.str(),
+             "), so there is no output position; use a smaller kernel, more padding or a larger input");
+  g.oh = (padded_h - reach_h) / g.sh + 1;
+  g.ow = (padded_w - reach_w) / g.sw + 1;
+  return g;
+}
+
+namespace {
+
+// Output rows (n, oy) in [r0, r1): out[n][oy * ow + ox][(ch * kh + i) * kw + j].
+// The inner loop runs along the output row for one window column: no bounds
+// checks inside it (the padded columns are filled outside), so it stays a
+// tight strided copy whatever the kernel's size.
+template <typename T>
+void im2col(const T* x, T* out, const PatchGeometry& g, T pad, int64_t r0, int64_t r1) {
+  const int64_t k = g.row();
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t n = r / g.oh, oy = r % g.oh;
+    const T* xn = x + n * g.c * g.h * g.w;
+    T* rows = out + r * g.ow * k;
+    for (int64_t ch = 0; ch < g.c; ++ch)
+      for (int64_t i = 0; i < g.kh; ++i) {
+        const int64_t yy = oy * g.sh - g.ph + i * g.dh;
+        const bool row_inside = yy >= 0 && yy < g.h;
+        const T* src = xn + (ch * g.h + (row_inside ? yy : 0)) * g.w;
+        for (int64_t j = 0; j < g.kw; ++j) {
+          T* dst = rows + (ch * g.kh + i) * g.kw + j;
+          const int64_t lo = row_inside ? g.first_inside(j) : g.ow, hi = row_inside ? g.end_inside(j) : g.ow;
+          const int64_t off = j * g.dw - g.pw;
+          for (int64_t ox = 0; ox < lo; ++ox) dst[ox * k] = pad;
+          for (int64_t ox = lo; ox < hi; ++ox) dst[ox * k] = src[ox * g.sw + off];
+          for (int64_t ox = std::max(lo, hi); ox < g.ow; ++ox) dst[ox * k] = pad;
+        }
+      }
+  }
+}
+
+// The gradient of im2col for the planes (n, ch) in [p0, p1): each window
+// value's gradient added to the pixel it was read from. A plane only
+// receives from its own channel's columns, so threads own whole planes.
+template <typename T>
+void col2im(const T* grad_rows, T* dx, const PatchGeometry& g, int64_t p0, int64_t p1) {
+  const int64_t k = g.row();
+  for (int64_t p = p0; p < p1; ++p) {
+    const int64_t n = p / g.c, ch = p % g.c;
+    T* plane = dx + p * g.h * g.w;
+    for (int64_t oy = 0; oy < g.oh; ++oy) {
+      const T* rows = grad_rows + (n * g.windows() + oy * g.ow) * k + ch * g.kh * g.kw;
+      for (int64_t i = 0; i < g.kh; ++i) {
+        const int64_t yy = oy * g.sh - g.ph + i * g.dh;
+        if (yy < 0 || yy >= g.h) continue;
+        T* dst = plane + yy * g.w;
+        for (int64_t j = 0; j < g.kw; ++j) {
+          const T* src = rows + i * g.kw + j;
+          const int64_t off = j * g.dw - g.pw;
+          for (int64_t ox = g.first_inside(j), hi = g.end_inside(j); ox < hi; ++ox) dst[ox * g.sw + off] += src[ox * k];
+        }
+      }
+    }
+  }
+}
+
+// Units of work per thread: enough values that handing them to a worker pays.
+int64_t grain_for(int64_t values_per_unit) {
+  return std::max<int64_t>(1, backend::cpu::kGrainCheap / std::max<int64_t>(1, values_per_unit));
+}
+
+template <typename T>
+void run_im2col(const Tensor& x, Tensor& out, const PatchGeometry& g, double pad_value) {
+  const T* xp = x.data_ptr<T>();
+  T* op = out.data_ptr<T>();
+  const T pad = static_cast<T>(pad_value);
+  backend::cpu::parallel_for(g.n * g.oh, grain_for(g.ow * g.row()),
+                             [&](int64_t b, int64_t e) { im2col<T>(xp, op, g, pad, b, e); });
+}
+
+template <typename T>
+void run_col2im(const Tensor& grad_rows, Tensor& dx, const PatchGeometry& g) {
+  const T* gp = grad_rows.data_ptr<T>();
+  T* dp = dx.data_ptr<T>();
+  backend::cpu::parallel_for(g.n * g.c, grain_for(g.windows() * g.kh * g.kw),
+                             [&](int64_t b, int64_t e) { col2im<T>(gp, dp, g, b, e); });
+}
+
+}  // namespace
+
+Tensor patches(const Tensor& input, const PatchGeometry& g, double pad_value) {
+  if (!input.is_cpu()) return patches_composed(input, g, pad_value);
+  const Tensor x = core::contiguous(input);
+  Tensor out = core::make_tensor({g.n, g.windows(), g.row()}, x.dtype(), Device::cpu());
+  if (x.dtype() == kFloat64) run_im2col<double>(x, out, g, pad_value);
+  else run_im2col<float>(x, out, g, pad_value);
+  if (autograd::needs_grad(input))
+    autograd::record(
+        "Im2ColBackward", {&input}, {&out},
+        [g, dtype = x.dtype()](const autograd::TensorList& grads) -> autograd::TensorList {
+          if (!grads[0].defined()) return {Tensor()};
+          const Tensor go = core::contiguous(grads[0].dtype() == dtype ? grads[0] : core::to_dtype(grads[0], dtype));
+          Tensor dx = zeros({g.n, g.c, g.h, g.w}, {.dtype = dtype});
+          if (dtype == kFloat64) run_col2im<double>(go, dx, g);
+          else run_col2im<float>(go, dx, g);
+          return {dx};
+        },
+        /*saves=*/false);
+  return out;
+}
+
+Tensor patches_composed(const Tensor& input, const PatchGeometry& g, double pad_value, bool pads_last) {
+  // Each window value is one element of the flattened image, or of one extra
+  // element holding pad_value that every padded position reads.
+  const int64_t plane = g.c * g.h * g.w, k = g.row();
+  std::vector<int64_t> index(static_cast<size_t>(g.windows() * k));
+  for (int64_t oy = 0; oy < g.oh; ++oy)
+    for (int64_t ox = 0; ox < g.ow; ++ox) {
+      int64_t* row = index.data() + (oy * g.ow + ox) * k;
+      int64_t inside = 0, padded = 0;  // pads_last: how many of each so far
+      for (int64_t ch = 0; ch < g.c; ++ch)
+        for (int64_t i = 0; i < g.kh; ++i)
+          for (int64_t j = 0; j < g.kw; ++j) {
+            const int64_t yy = oy * g.sh - g.ph + i * g.dh, xx = ox * g.sw - g.pw + j * g.dw;
+            const bool in = yy >= 0 && yy < g.h && xx >= 0 && xx < g.w;
+            if (!pads_last) row[(ch * g.kh + i) * g.kw + j] = in ? (ch * g.h + yy) * g.w + xx : plane;
+            else if (in) row[inside++] = (ch * g.h + yy) * g.w + xx;
+            else row[k - 1 - padded++] = plane;
+          }
+    }
+  const Tensor idx = from_vector(index, {static_cast<int64_t>(index.size())}, {.dtype = kInt64, .device = input.device()});
+  const Tensor pad = full({g.n, 1}, pad_value, {.dtype = input.dtype(), .device = input.device()});
+  const Tensor src = cat({input.reshape({g.n, plane}), pad}, 1);
+  return index_select(src, 1, idx).reshape({g.n, g.windows(), k});
+}
+
+}  // namespace wick::nn::detail

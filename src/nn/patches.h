@@ -1,0 +1,55 @@
+#pragma once
+// The sliding windows of a 2-D layer as rows: patches(x) is [N, L, C*kh*kw],
+// one row per output position (L = out_h * out_w), each row one window in
+// (channel, kernel row, kernel column) order. Conv2d multiplies these rows
+// by its weight through the fused linear layer (one GEMM for the whole
+// batch); the pools reduce each row. functional::unfold is its transpose.
+#include <algorithm>
+#include <cstdint>
+
+#include "wick/nn/size2.h"
+#include "wick/tensor.h"
+
+namespace wick::nn::detail {
+
+struct PatchGeometry {
+  int64_t n = 0, c = 0, h = 0, w = 0;          // input [N, C, H, W]
+  int64_t kh = 0, kw = 0, sh = 1, sw = 1;      // kernel, stride
+  int64_t ph = 0, pw = 0, dh = 1, dw = 1;      // padding, dilation
+  int64_t oh = 0, ow = 0;                      // output positions
+  int64_t windows() const { return oh * ow; }  // L
+  int64_t row() const { return c * kh * kw; }  // values per window
+  // The output columns [lo, hi) whose window column j falls inside the
+  // input (the others read padding): 0 <= ox * sw - pw + j * dw < w.
+  int64_t first_inside(int64_t j) const {
+    const int64_t need = pw - j * dw;  // ox * sw >= need
+    return need <= 0 ? 0 : std::min(ow, (need + sw - 1) / sw);
+  }
+  int64_t end_inside(int64_t j) const {
+    const int64_t limit = w + pw - j * dw;  // ox * sw < limit
+    return limit <= 0 ? 0 : std::min(ow, (limit - 1) / sw + 1);
+  }
+};
+
+// Checks the arguments of `op` (input [N, C, H, W], positive kernel, stride
+// and dilation, non-negative padding, an output of at least 1x1) and
+// returns the geometry.
+PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, Size2 stride, Size2 padding,
+                             Size2 dilation);
+
+// [N, L, C*kh*kw]; positions in the padding read pad_value. Differentiable in
+// the input: the gradient of each row is added back to the pixels it read.
+// CPU tensors run a host kernel; others the composed form below.
+Tensor patches(const Tensor& input, const PatchGeometry& g, double pad_value);
+// The same from public differentiable ops (cat and index_select), for any
+// device; autograd derives its gradient. Exposed for the tests. pads_last:
+// each row lists its input values first (in window order), then its padding
+// (for max pooling, where the order decides ties).
+Tensor patches_composed(const Tensor& input, const PatchGeometry& g, double pad_value, bool pads_last = false);
+
+// [C, H, W] is one image: the 2-D layers run it as a batch of one and drop
+// the batch dim again, as PyTorch does.
+inline Tensor as_batch(const Tensor& input) { return input.defined() && input.dim() == 3 ? input.unsqueeze(0) : input; }
+inline Tensor from_batch(const Tensor& out, const Tensor& input) { return input.dim() == 3 ? out.squeeze(0) : out; }
+
+}  // namespace wick::nn::detail

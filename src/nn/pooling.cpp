@@ -1,0 +1,217 @@
+// max_pool2d and avg_pool2d, and their layers: each plane's windows as rows
+// (patches.h), reduced along the row by max or mean. The max's gradient goes
+// to the first maximum of each window, the order PyTorch's kernel scans in.
+#include "wick/nn/pooling.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "autograd/node.h"
+#include "backend/cpu/loops.h"
+#include "core/core.h"
+#include "nn/patches.h"
+#include "wick/creation.h"
+#include "wick/nn/functional.h"
+#include "wick/reduction.h"
+
+namespace wick::nn {
+
+namespace {
+
+// The windows of every (sample, channel) plane: [N*C, L, kh*kw], and the
+// geometry of the input.
+struct PlaneWindows {
+  Tensor rows;
+  detail::PatchGeometry g;
+};
+
+PlaneWindows plane_windows(const char* op, const Tensor& x, Size2 kernel, Size2 stride, Size2 padding,
+                           Size2 dilation, double pad_value, bool pads_last) {
+  const detail::PatchGeometry g = detail::patch_geometry(op, x, kernel, stride, padding, dilation);
+  const Tensor planes = x.reshape({g.n * g.c, 1, g.h, g.w});
+  const detail::PatchGeometry pg = detail::patch_geometry(op, planes, kernel, stride, padding, dilation);
+  return {pads_last ? detail::patches_composed(planes, pg, pad_value, true) : detail::patches(planes, pg, pad_value), g};
+}
+
+Tensor to_image(const Tensor& reduced, const detail::PatchGeometry& g, const Tensor& input) {
+  return detail::from_batch(reduced.reshape({g.n, g.c, g.oh, g.ow}), input);
+}
+
+// best/at become v/pos when v wins: always when `first`, else when it is
+// greater or NaN (PyTorch's rule). Selected by bit masks: on real data the
+// comparison is a coin flip, and GCC 12 compiles a ?: here into branches
+// that mispredict half the time (3x slower, measured).
+template <typename T>
+inline void keep_max(T v, int64_t pos, bool first, T& best, int64_t& at) {
+  using Bits = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
+  const bool take = first | (v > best) | (v != v);
+  const Bits m = Bits{0} - static_cast<Bits>(take);
+  best = std::bit_cast<T>((std::bit_cast<Bits>(v) & m) | (std::bit_cast<Bits>(best) & ~m));
+  const int64_t im = -static_cast<int64_t>(take);
+  at = (pos & im) | (at & ~im);
+}
+
+// The max pool of CPU planes [P, H, W] -> values and each value's flat
+// index within its plane, for the planes in [p0, p1). Each output sees its
+// window in PyTorch's CPU order (row by row) and with its rule (a later
+// value wins only when greater, or NaN), so ties go to the first maximum.
+// The loops run along a whole output row per window position, as im2col's;
+// with the stride known at compile time (SW > 0) GCC vectorizes them
+// (which pays on rows longer than MNIST's).
+template <typename T, int64_t SW>
+void max_pool_planes(const T* x, T* out, int64_t* where, const detail::PatchGeometry& g, int64_t p0, int64_t p1) {
+  const int64_t sw = SW > 0 ? SW : g.sw;
+  std::vector<T> best(static_cast<size_t>(g.ow));
+  std::vector<int64_t> at(static_cast<size_t>(g.ow));
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* plane = x + p * g.h * g.w;
+    for (int64_t oy = 0; oy < g.oh; ++oy) {
+      std::fill(best.begin(), best.end(), -std::numeric_limits<T>::infinity());
+      std::fill(at.begin(), at.end(), int64_t{-1});
+      for (int64_t i = 0; i < g.kh; ++i) {
+        const int64_t yy = oy * g.sh - g.ph + i * g.dh;
+        if (yy < 0 || yy >= g.h) continue;
+        for (int64_t j = 0; j < g.kw; ++j) {
+          const int64_t off = yy * g.w + j * g.dw - g.pw;
+          T* bp = best.data();
+          int64_t* ap = at.data();
+          for (int64_t ox = g.first_inside(j), hi = g.end_inside(j); ox < hi; ++ox) {
+            const int64_t pos = ox * sw + off;
+            keep_max(plane[pos], pos, ap[ox] < 0, bp[ox], ap[ox]);
+          }
+        }
+      }
+      const int64_t o = (p * g.oh + oy) * g.ow;
+      std::copy(best.begin(), best.end(), out + o);
+      std::copy(at.begin(), at.end(), where + o);
+    }
+  }
+}
+
+// The common MaxPool2d(2): 2x2 windows, stride 2, no padding or dilation,
+// as straight-line code per output (the general loops above spend most of
+// their time on loop control for windows this small). Same order and rule.
+template <typename T>
+void max_pool_2x2(const T* x, T* out, int64_t* where, const detail::PatchGeometry& g, int64_t p0, int64_t p1) {
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* plane = x + p * g.h * g.w;
+    for (int64_t oy = 0; oy < g.oh; ++oy) {
+      const int64_t row = 2 * oy * g.w;
+      T* o = out + (p * g.oh + oy) * g.ow;
+      int64_t* wo = where + (p * g.oh + oy) * g.ow;
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        int64_t at = row + 2 * ox;
+        T best = plane[at];
+        for (const int64_t pos : {row + 2 * ox + 1, row + g.w + 2 * ox, row + g.w + 2 * ox + 1})
+          keep_max(plane[pos], pos, false, best, at);
+        o[ox] = best;
+        wo[ox] = at;
+      }
+    }
+  }
+}
+
+template <typename T>
+Tensor max_pool_cpu(const Tensor& input, const detail::PatchGeometry& g) {
+  // The planes are the (sample, channel) pairs of the input.
+  const Tensor x = core::contiguous(input);
+  Tensor out = core::make_tensor({g.n, g.c, g.oh, g.ow}, x.dtype(), Device::cpu());
+  Tensor where = core::make_tensor({g.n, g.c, g.oh, g.ow}, kInt64, Device::cpu());
+  const T* xp = x.data_ptr<T>();
+  T* op = out.data_ptr<T>();
+  int64_t* wp = where.data_ptr<int64_t>();
+  const int64_t grain = std::max<int64_t>(1, backend::cpu::kGrainCheap / std::max<int64_t>(1, g.h * g.w));
+  backend::cpu::parallel_for(g.n * g.c, grain, [&](int64_t b, int64_t e) {
+    if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1)
+      max_pool_2x2<T>(xp, op, wp, g, b, e);
+    else if (g.sw == 2) max_pool_planes<T, 2>(xp, op, wp, g, b, e);
+    else if (g.sw == 1) max_pool_planes<T, 1>(xp, op, wp, g, b, e);
+    else max_pool_planes<T, 0>(xp, op, wp, g, b, e);
+  });
+  if (autograd::needs_grad(input))
+    autograd::record("MaxPool2DWithIndicesBackward", {&input}, {&out},
+                     [g, where, grain](const autograd::TensorList& grads) -> autograd::TensorList {
+                       if (!grads[0].defined()) return {Tensor()};
+                       const DType dtype = std::is_same_v<T, double> ? kFloat64 : kFloat32;
+                       const Tensor go = core::contiguous(
+                           grads[0].dtype() == dtype ? grads[0] : core::to_dtype(grads[0], dtype));
+                       Tensor dx = zeros({g.n, g.c, g.h, g.w}, {.dtype = dtype});
+                       const T* gp = go.data_ptr<T>();
+                       const int64_t* wp = where.data_ptr<int64_t>();
+                       T* dp = dx.data_ptr<T>();
+                       const int64_t outs = g.oh * g.ow, pixels = g.h * g.w;
+                       // Each plane's gradient lands in that plane only. A
+                       // window of padding alone (possible with dilation)
+                       // has no input to send its gradient to.
+                       backend::cpu::parallel_for(g.n * g.c, grain, [&](int64_t b, int64_t e) {
+                         for (int64_t p = b; p < e; ++p)
+                           for (int64_t o = p * outs; o < (p + 1) * outs; ++o)
+                             if (wp[o] >= 0) dp[p * pixels + wp[o]] += gp[o];
+                       });
+                       return {dx};
+                     });
+  return out;
+}
+
+// "2" for a square size, "(2, 3)" otherwise: PyTorch prints what it was
+// given, and the square sizes are almost always given as one number.
+std::string size_repr(Size2 s) { return s.h == s.w ? std::to_string(s.h) : s.str(); }
+
+}  // namespace
+
+namespace functional {
+
+Tensor max_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride, Size2 padding, Size2 dilation) {
+  WICK_CHECK(padding.h <= kernel_size.h / 2 && padding.w <= kernel_size.w / 2, "max_pool2d: padding ", padding.str(),
+             " must be at most half of kernel_size ", kernel_size.str(),
+             " (PyTorch's rule)");
+  const Tensor x = detail::as_batch(input);
+  if (x.defined() && x.is_cpu()) {
+    const detail::PatchGeometry g =
+        detail::patch_geometry("max_pool2d", x, kernel_size, stride.value_or(kernel_size), padding, dilation);
+    return detail::from_batch(x.dtype() == kFloat64 ? max_pool_cpu<double>(x, g) : max_pool_cpu<float>(x, g), input);
+  }
+  // Other devices: the windows with their padding last, so that a tie of
+  // -inf values goes to the first input value as on the CPU and in PyTorch.
+  PlaneWindows w = plane_windows("max_pool2d", x, kernel_size, stride.value_or(kernel_size), padding, dilation,
+                                 -std::numeric_limits<double>::infinity(), /*pads_last=*/true);
+  return to_image(max(w.rows, 2).values, w.g, input);
+}
+
+Tensor avg_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride, Size2 padding) {
+  WICK_CHECK(padding.h <= kernel_size.h / 2 && padding.w <= kernel_size.w / 2, "avg_pool2d: padding ", padding.str(),
+             " must be at most half of kernel_size ", kernel_size.str(), " (PyTorch's rule)");
+  const Tensor x = detail::as_batch(input);
+  PlaneWindows w =
+      plane_windows("avg_pool2d", x, kernel_size, stride.value_or(kernel_size), padding, 1, 0.0, /*pads_last=*/false);
+  return to_image(mean(w.rows, {2}), w.g, input);
+}
+
+}  // namespace functional
+
+MaxPool2d::MaxPool2d(Size2 kernel_size, const MaxPool2dOptions& o)
+    : kernel_size(kernel_size), stride(o.stride.value_or(kernel_size)), padding(o.padding), dilation(o.dilation) {}
+
+Tensor MaxPool2d::forward(const Tensor& input) {
+  return functional::max_pool2d(input, kernel_size, stride, padding, dilation);
+}
+
+std::string MaxPool2d::extra_repr() const {
+  return "kernel_size=" + size_repr(kernel_size) + ", stride=" + size_repr(stride) + ", padding=" + size_repr(padding) +
+         ", dilation=" + size_repr(dilation) + ", ceil_mode=False";
+}
+
+AvgPool2d::AvgPool2d(Size2 kernel_size, const AvgPool2dOptions& o)
+    : kernel_size(kernel_size), stride(o.stride.value_or(kernel_size)), padding(o.padding) {}
+
+Tensor AvgPool2d::forward(const Tensor& input) { return functional::avg_pool2d(input, kernel_size, stride, padding); }
+
+std::string AvgPool2d::extra_repr() const {
+  return "kernel_size=" + size_repr(kernel_size) + ", stride=" + size_repr(stride) + ", padding=" + size_repr(padding);
+}
+
+}  // namespace wick::nn

@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""Generates the PyTorch reference fixtures of tests/nn/layers_conv_test.cpp.
+
+Inputs come from a fixed NumPy seed; every expected value is computed by
+PyTorch 1.13 (never by wick) and saved as .npy under tests/data/conv/. Each
+case <name> has:
+
+  <name>.args   int64 [kh, kw, sh, sw, ph, pw, dh, dw]: kernel, stride,
+                padding, dilation, so the C++ test reads the call from the
+                fixture instead of repeating it (one source of truth)
+  <name>.x      the input (float64, or float32 for the *_f32 cases)
+  <name>.w      conv only: the weight;  <name>.b  the bias (absent: no bias)
+  <name>.y      the output
+  <name>.gy     a fixed upstream gradient of y's shape
+  <name>.dx     d(sum(y * gy))/dx;  conv also .dw and (with a bias) .db
+
+The C++ test lists the case names; a case it names but this script did not
+write fails there as a missing file.
+
+Run with /usr/bin/python3 (it has torch and numpy):
+  /usr/bin/python3 tests/reference/make_conv_fixtures.py
+"""
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "data", "conv")
+os.makedirs(OUT, exist_ok=True)
+for f in os.listdir(OUT):  # stale cases from an older version of this script
+    if f.endswith(".npy"):
+        os.remove(os.path.join(OUT, f))
+rng = np.random.default_rng(20240701)
+
+
+def save(name, arr):
+    if isinstance(arr, torch.Tensor):
+        arr = arr.detach().numpy()
+    np.save(os.path.join(OUT, name + ".npy"), np.ascontiguousarray(arr))
+
+
+def pair(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def save_args(name, kernel, stride, padding, dilation):
+    save(name + ".args", np.array(pair(kernel) + pair(stride) + pair(padding) + pair(dilation), dtype=np.int64))
+
+
+def run(name, fn, x, params=()):
+    """y = fn(x, *params); saves y and the gradients of sum(y * gy)."""
+    xt = torch.from_numpy(x).requires_grad_(True)
+    pts = [torch.from_numpy(p).requires_grad_(True) for p in params]
+    y = fn(xt, *pts)
+    gy = rng.normal(0, 1, tuple(y.shape)).astype(x.dtype)
+    y.backward(torch.from_numpy(gy))
+    save(name + ".x", x)
+    save(name + ".y", y)
+    save(name + ".gy", gy)
+    save(name + ".dx", xt.grad)
+    return pts
+
+
+def normal(shape, dtype=np.float64):
+    return rng.normal(0, 1, shape).astype(dtype)
+
+
+# ---- unfold (im2col) ----
+def unfold_case(name, shape, kernel, dilation=1, padding=0, stride=1, dtype=np.float64):
+    save_args(name, kernel, stride, padding, dilation)
+    run(name, lambda t: F.unfold(t, kernel, dilation=dilation, padding=padding, stride=stride), normal(shape, dtype))
+
+
+unfold_case("unfold_k3", (2, 3, 5, 6), 3)
+# all four at once, every one non-square or non-unit
+unfold_case("unfold_k23_s21_d2_p1", (2, 2, 5, 6), (2, 3), dilation=2, padding=1, stride=(2, 1))
+# overlapping windows with padding: backward must add the overlaps
+unfold_case("unfold_k3_p1_s1", (1, 2, 4, 5), 3, padding=1)
+unfold_case("unfold_k32_d12_p01_s12", (2, 2, 6, 7), (3, 2), dilation=(1, 2), padding=(0, 1), stride=(1, 2))
+unfold_case("unfold_unbatched", (3, 4, 5), 2, stride=(1, 2))
+unfold_case("unfold_f32", (2, 3, 5, 5), 2, padding=1, stride=2, dtype=np.float32)
+
+
+# ---- conv2d: forward and all three gradients ----
+def conv_case(name, xshape, wshape, bias=True, stride=1, padding=0, dilation=1, dtype=np.float64):
+    save_args(name, wshape[2:], stride, padding, dilation)
+    w = normal(wshape, dtype)
+    params = [w] + ([normal(wshape[:1], dtype)] if bias else [])
+
+    def fn(t, wt, bt=None):
+        return F.conv2d(t, wt, bt, stride=stride, padding=padding, dilation=dilation)
+
+    pts = run(name, fn, normal(xshape, dtype), params)
+    save(name + ".w", w)
+    save(name + ".dw", pts[0].grad)
+    if bias:
+        save(name + ".b", params[1])
+        save(name + ".db", pts[1].grad)
+
+
+conv_case("conv_k3_p1", (2, 3, 6, 7), (4, 3, 3, 3), padding=1)
+conv_case("conv_k5_s2", (2, 2, 9, 8), (3, 2, 5, 5), stride=2)
+conv_case("conv_k23_d21_p10", (2, 3, 7, 6), (2, 3, 2, 3), dilation=(2, 1), padding=(1, 0))
+conv_case("conv_nobias", (2, 3, 5, 6), (4, 3, 3, 3), bias=False, stride=(1, 2), padding=(0, 1))
+conv_case("conv_k1", (2, 5, 4, 3), (6, 5, 1, 1))
+conv_case("conv_unbatched", (3, 5, 6), (2, 3, 3, 3), padding=1)
+conv_case("conv_f32", (2, 3, 8, 8), (4, 3, 3, 3), stride=2, padding=1, dtype=np.float32)
+
+
+# ---- max_pool2d / avg_pool2d: forward and input gradient ----
+def pool_case(name, op, x, kernel, stride=None, padding=0, dilation=1):
+    s = kernel if stride is None else stride
+    save_args(name, kernel, s, padding, dilation)
+    if op == "max":
+        fn = lambda t: F.max_pool2d(t, kernel, stride, padding, dilation)  # noqa: E731
+    else:
+        assert dilation == 1
+        fn = lambda t: F.avg_pool2d(t, kernel, stride, padding)  # noqa: E731
+    run(name, fn, x)
+
+
+pool_case("maxpool_k2", "max", normal((2, 3, 6, 8)), 2)
+pool_case("maxpool_k3_s2_p1", "max", normal((2, 2, 7, 7)), 3, 2, 1)
+# Small integers: most windows hold ties. PyTorch sends the gradient to the
+# first maximum in (row, column) order; overlapping windows (stride 1) make a
+# wrong choice show up as gradient piled on the wrong element.
+ties = rng.integers(0, 3, (2, 2, 6, 6)).astype(np.float64)
+pool_case("maxpool_ties_k2", "max", ties, 2)
+pool_case("maxpool_ties_k3_s1", "max", ties, 3, 1)
+# all-equal negative windows next to the -inf padding: the first real element wins
+neg = -np.ones((1, 1, 4, 5)) - rng.integers(0, 2, (1, 1, 4, 5))
+pool_case("maxpool_ties_neg_p1", "max", neg, 3, 2, 1)
+# a NaN wins its windows and takes their gradient, as in PyTorch
+nan = normal((1, 2, 4, 6))
+nan[0, 1, 2, 3] = np.nan
+pool_case("maxpool_nan", "max", nan, 2, 1)
+# windows of only -inf (some next to the padding): PyTorch still picks the
+# first element inside the image and sends it the gradient
+neginf = np.full((1, 2, 3, 4), -np.inf)
+neginf[0, 0, 2, 3] = 1.0
+neginf[0, 1, 1, 1:3] = [-np.inf, 2.0]
+pool_case("maxpool_neginf_p1", "max", neginf, 3, 2, 1)
+pool_case("maxpool_d2", "max", normal((2, 2, 7, 8)), 2, 1, 0, 2)
+pool_case("maxpool_k23_s12_d2_p1", "max", normal((1, 2, 7, 9)), (2, 3), (1, 2), 1, (2, 1))
+pool_case("maxpool_unbatched", "max", normal((3, 5, 6)), 2)
+pool_case("maxpool_f32", "max", normal((2, 3, 6, 6), np.float32), 3, 2, 1)
+pool_case("avgpool_k2", "avg", normal((2, 3, 6, 8)), 2)
+# padding counted in the divisor (count_include_pad=True)
+pool_case("avgpool_k3_s2_p1", "avg", normal((2, 2, 7, 7)), 3, 2, 1)
+pool_case("avgpool_k23_s12", "avg", normal((1, 2, 5, 7)), (2, 3), (1, 2))
+pool_case("avgpool_unbatched", "avg", normal((2, 5, 4)), 2, 1)
+pool_case("avgpool_f32", "avg", normal((2, 3, 6, 6), np.float32), 2)
+
+files = os.listdir(OUT)
+print("wrote", len(files), "files,", sum(os.path.getsize(os.path.join(OUT, f)) for f in files), "bytes, to",
+      os.path.normpath(OUT))

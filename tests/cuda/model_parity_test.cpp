@@ -93,6 +93,14 @@ TEST_F(CudaParity, LayersForwardBackward) {
     check_forward_backward("batch_norm 3d", {x3, g5, b5},
                            [](auto& v) { return F::batch_norm(v[0], Tensor(), Tensor(), v[1], v[2], true, 0.1, 1e-5); },
                            tol);
+    // Convolution and pooling: the CPU kernels against the composed form
+    // (cat + index_select) that CUDA tensors take.
+    Tensor img = random_tensor({3, 4, 9, 8}, dt), k = random_tensor({5, 4, 3, 2}, dt), kb = random_tensor({5}, dt);
+    check_forward_backward("conv2d", {img, k, kb},
+                           [](auto& v) { return F::conv2d(v[0], v[1], v[2], {2, 1}, 1, {1, 2}); }, tol);
+    check_forward_backward("unfold", {img}, [](auto& v) { return F::unfold(v[0], 3, 1, 1, 2); });
+    check_forward_backward("max_pool2d", {img}, [](auto& v) { return F::max_pool2d(v[0], 3, 2, 1); });
+    check_forward_backward("avg_pool2d", {img}, [](auto& v) { return F::avg_pool2d(v[0], 2); });
   }
 }
 
@@ -213,6 +221,22 @@ TEST_F(CudaParity, WholeModelForwardBackwardMatchesCpu) {
   nn::Sequential gpu_model = cpu_model;  // deep copy
   gpu_model.to(gpu());
   Tensor x = randn({9, 3, 4}), y = randint(0, 3, {9});
+  Tensor lc = F::cross_entropy(cpu_model(x), y), lg = F::cross_entropy(gpu_model(x.to(gpu())), y.to(gpu()));
+  lc.backward();
+  lg.backward();
+  EXPECT_TRUE(close(lc, lg, 3e-5));
+  auto pc = cpu_model.parameters(), pg = gpu_model.parameters();
+  ASSERT_EQ(pc.size(), pg.size());
+  for (size_t i = 0; i < pc.size(); ++i) EXPECT_TRUE(close(pc[i].grad(), pg[i].grad(), 3e-5)) << "parameter " << i;
+}
+
+TEST_F(CudaParity, SmallCnnForwardBackwardMatchesCpu) {
+  manual_seed(12);
+  nn::Sequential cpu_model(nn::Conv2d(2, 4, 3, {.padding = 1}), nn::BatchNorm2d(4), nn::ReLU(), nn::MaxPool2d(2),
+                           nn::Flatten(), nn::Linear(4 * 4 * 4, 3));
+  nn::Sequential gpu_model = cpu_model;
+  gpu_model.to(gpu());
+  Tensor x = randn({6, 2, 8, 8}), y = randint(0, 3, {6});
   Tensor lc = F::cross_entropy(cpu_model(x), y), lg = F::cross_entropy(gpu_model(x.to(gpu())), y.to(gpu()));
   lc.backward();
   lg.backward();

@@ -66,6 +66,16 @@ std::vector<Row> rows() {
       {"layer_batchnorm_one_value_per_channel", K::Error, [] { nn::BatchNorm1d(3)(zeros({1, 3})); },
        {"more than 1 value per channel", "[1, 3]", "eval()"}},
       {"layer_dropout_p_out_of_range", K::Error, [] { nn::Dropout(1.5); }, {"Dropout", "1.5"}},
+      {"layer_conv2d_channels", K::Error, [] { nn::Conv2d(3, 8, 3)(zeros({2, 1, 28, 28})); },
+       {"Conv2d(3, 8)", "[N, 3, H, W]", "[2, 1, 28, 28]"}},
+      {"layer_conv2d_flat_input", K::Error, [] { nn::Conv2d(1, 8, 3)(zeros({2, 784})); },
+       {"Conv2d(1, 8)", "reshape flat images to [N, C, H, W]"}},
+      {"layer_conv2d_kernel_too_large", K::Error, [] { nn::Conv2d(1, 8, 5)(zeros({2, 1, 3, 3})); },
+       {"conv2d", "3x3", "5x5", "no output position"}},
+      {"layer_maxpool_padding", K::Error, [] { nn::MaxPool2d(2, {.padding = 2})(zeros({1, 1, 8, 8})); },
+       {"max_pool2d", "padding", "half"}},
+      {"layer_batchnorm2d_rank", K::Error, [] { nn::BatchNorm2d(4)(zeros({8, 4})); },
+       {"BatchNorm2d(4)", "4D", "BatchNorm1d"}},
       {"layer_sequential_shape_chain", K::Error,
        [] {
          nn::Sequential s;

@@ -3,8 +3,9 @@
   interop.py <interop_main executable> <scratch dir>
 
 Builds nn.Sequential(Flatten, Linear(784, 10)) and the MLP
-Flatten-Linear(784,256)-BatchNorm1d-ReLU-Dropout(0.2)-Linear(256,10) in
-PyTorch, writes their state_dicts (BatchNorm statistics moved by a few
+Flatten-Linear(784,256)-BatchNorm1d-ReLU-Dropout(0.2)-Linear(256,10) and
+the CNN Conv2d(1,8,3,pad 1)-BatchNorm2d-ReLU-MaxPool2d(2)-Conv2d(8,16,3,
+stride 2)-ReLU-AvgPool2d(2)-Flatten-Linear(144,10) in PyTorch, writes their state_dicts (BatchNorm statistics moved by a few
 training passes) and their eval outputs on a fixed input; interop_main loads
 them into wick and compares. Then it loads wick's own checkpoints into fresh
 PyTorch models with load_state_dict(strict=True) and compares outputs.
@@ -60,13 +61,22 @@ def mlp_model():
                          nn.Linear(256, 10))
 
 
+def cnn_model():
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(8, 16, 3, stride=2), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(), nn.Linear(144, 10))
+
+
+MODELS = (("softmax", softmax_model), ("mlp", mlp_model), ("cnn", cnn_model))
+
+
 def to_numpy(sd):
     return {k: v.detach().cpu().numpy() for k, v in sd.items()}
 
 
 def torch_side(out_dir, x):
     torch.manual_seed(0)
-    for name, model in (("softmax", softmax_model()), ("mlp", mlp_model())):
+    for name, make in MODELS:
+        model = make()
         model.train()
         with torch.no_grad():
             for _ in range(3):
@@ -100,10 +110,10 @@ def check_wick_file(out_dir, name, make, x):
         check(False, f"{name}: load_state_dict(strict=True): {e}")
         return
     check(True, f"{name}: load_state_dict(strict=True)")
-    if name == "mlp":
-        nbt = model[2].num_batches_tracked
+    if name in ("mlp", "cnn"):
+        nbt = model[2 if name == "mlp" else 1].num_batches_tracked
         check(nbt.dtype == torch.int64 and nbt.dim() == 0 and int(nbt) == 3,
-              f"mlp: num_batches_tracked is int64 0-d = 3 (got {nbt.dtype}, dim {nbt.dim()}, {int(nbt)})")
+              f"{name}: num_batches_tracked is int64 0-d = 3 (got {nbt.dtype}, dim {nbt.dim()}, {int(nbt)})")
     model.eval()
     with torch.no_grad():
         out = model(x).numpy()
@@ -133,8 +143,8 @@ def main():
     sys.stdout.write(r.stderr)
     check(r.returncode == 0, f"interop_main exited {r.returncode}")
 
-    check_wick_file(out_dir, "softmax", softmax_model, x)
-    check_wick_file(out_dir, "mlp", mlp_model, x)
+    for name, make in MODELS:
+        check_wick_file(out_dir, name, make, x)
     print("PASS" if failures == 0 else f"{failures} check(s) failed")
     return 0 if failures == 0 else 1
 

@@ -3,7 +3,7 @@
 //      equivalent wick models and compares their outputs on x.npy with
 //      PyTorch's (torch_*_out.npy);
 //   2. writes freshly initialized (and, for the MLP, BatchNorm-updated) wick
-//      state_dicts and outputs (wick_*.safetensors, wick_*_out.npy) for
+//      state_dicts and outputs (softmax, MLP, CNN) (wick_*.safetensors, wick_*_out.npy) for
 //      PyTorch to load with load_state_dict(strict=True).
 // Exit code 0 when every comparison holds, 1 otherwise.
 #include <algorithm>
@@ -24,6 +24,11 @@
 #include "wick/nn/batchnorm.h"
 #include "wick/nn/dropout.h"
 #define WICK_INTEROP_MLP 1
+#endif
+#if __has_include("wick/nn/conv.h") && __has_include("wick/nn/pooling.h")
+#include "wick/nn/conv.h"
+#include "wick/nn/pooling.h"
+#define WICK_INTEROP_CNN 1
 #endif
 
 using namespace wick;
@@ -48,6 +53,14 @@ nn::Sequential softmax_model() { return nn::Sequential(nn::Flatten(), nn::Linear
 nn::Sequential mlp_model() {
   return nn::Sequential(nn::Flatten(), nn::Linear(784, 256), nn::BatchNorm1d(256), nn::ReLU(), nn::Dropout(0.2),
                         nn::Linear(256, 10));
+}
+#endif
+
+#if defined(WICK_INTEROP_MLP) && defined(WICK_INTEROP_CNN)
+nn::Sequential cnn_model() {
+  return nn::Sequential(nn::Conv2d(1, 8, 3, {.padding = 1}), nn::BatchNorm2d(8), nn::ReLU(), nn::MaxPool2d(2),
+                        nn::Conv2d(8, 16, 3, {.stride = 2}), nn::ReLU(), nn::AvgPool2d(2), nn::Flatten(),
+                        nn::Linear(144, 10));
 }
 #endif
 
@@ -108,10 +121,16 @@ int main(int argc, char** argv) {
 #else
     std::cout << "skip mlp: BatchNorm1d/ReLU/Dropout not available\n";
 #endif
+#if defined(WICK_INTEROP_MLP) && defined(WICK_INTEROP_CNN)
+    load_from_torch(dir, "cnn", cnn_model(), x);
+#endif
     manual_seed(7);
     save_for_torch(dir, "softmax", softmax_model(), x);
 #ifdef WICK_INTEROP_MLP
     save_for_torch(dir, "mlp", mlp_model(), x);
+#endif
+#if defined(WICK_INTEROP_MLP) && defined(WICK_INTEROP_CNN)
+    save_for_torch(dir, "cnn", cnn_model(), x);
 #endif
   } catch (const std::exception& e) {
     std::cout << "FAIL " << e.what() << "\n";

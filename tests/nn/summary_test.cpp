@@ -9,7 +9,9 @@
 #include "nn/hooks.h"
 #include "wick/autograd.h"
 #include "wick/creation.h"
+#include "wick/nn/conv.h"
 #include "wick/nn/linear.h"
+#include "wick/nn/pooling.h"
 #include "wick/nn/sequential.h"
 #include "wick/nn/summary.h"
 #include "wick/random.h"
@@ -165,5 +167,29 @@ TEST(Summary, MlpWithBatchNormCountsBuffersApart) {
   EXPECT_EQ(model.at<nn::BatchNorm1d>(2).num_batches_tracked.item<int64_t>(), tracked_before.item<int64_t>());
   EXPECT_TRUE(model.at<nn::BatchNorm1d>(2).running_mean.eq(mean_before).to(kInt64).sum().item<int64_t>() == 256);
   EXPECT_TRUE(model.is_training());
+}
+
+// The expected shapes and counts are PyTorch 1.13's for the same
+// nn.Sequential, printed per layer (shape of a [1, 1, 28, 28] input after it,
+// sum of p.numel() over its parameters) and summed over buffers.
+TEST(Summary, CnnShapesAndCountsAsPyTorch) {
+  nn::Sequential model(nn::Conv2d(1, 16, 3, {.padding = 1}), nn::BatchNorm2d(16), nn::ReLU(), nn::MaxPool2d(2),
+                       nn::Conv2d(16, 32, 3, {.padding = 1}), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
+                       nn::Linear(1568, 10));
+  const nn::Summary s = nn::summary(model, {1, 28, 28});
+  const std::vector<std::string> types{"Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Conv2d",
+                                       "ReLU",   "MaxPool2d",   "Flatten", "Linear"};
+  const std::vector<Shape> shapes{{-1, 16, 28, 28}, {-1, 16, 28, 28}, {-1, 16, 28, 28}, {-1, 16, 14, 14},
+                                  {-1, 32, 14, 14}, {-1, 32, 14, 14}, {-1, 32, 7, 7},   {-1, 1568},
+                                  {-1, 10}};
+  const std::vector<int64_t> params{160, 32, 0, 0, 4640, 0, 0, 0, 15690};
+  ASSERT_EQ(s.rows.size(), types.size());
+  for (size_t i = 0; i < types.size(); ++i) {
+    EXPECT_EQ(s.rows[i].type, types[i]) << i;
+    EXPECT_EQ(s.rows[i].output_shape, shapes[i]) << i;
+    EXPECT_EQ(s.rows[i].params, params[i]) << i;
+  }
+  EXPECT_EQ(s.total_params, 20522);
+  EXPECT_EQ(s.buffer_values, 33);
 }
 #endif

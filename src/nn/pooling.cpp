@@ -10,6 +10,10 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "autograd/node.h"
 #include "backend/cpu/loops.h"
 #include "core/core.h"
@@ -92,6 +96,45 @@ void max_pool_planes(const T* x, T* out, int64_t* where, const detail::PatchGeom
   }
 }
 
+#if defined(__AVX512F__)
+// One output row of the float 2x2 pool, 16 outputs per step: the two input
+// rows' even and odd columns are the four window positions, taken in
+// PyTorch's order with its rule (greater, or NaN, wins) by masked moves.
+// `row` is the flat index of the window's top-left pixel for output 0.
+void max_pool_2x2_row(const float* r0, const float* r1, float* out, int64_t* where, int64_t ow, int64_t row,
+                      int64_t w) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
+  for (int64_t ox = 0; ox < ow; ox += 16) {
+    const int64_t n = std::min<int64_t>(16, ow - ox);
+    const __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
+    const __mmask16 m_lo = static_cast<__mmask16>((1u << std::min<int64_t>(16, 2 * n)) - 1);
+    const __mmask16 m_hi = static_cast<__mmask16>((1u << std::max<int64_t>(0, 2 * n - 16)) - 1);
+    const __m512 t_lo = _mm512_maskz_loadu_ps(m_lo, r0 + 2 * ox), t_hi = _mm512_maskz_loadu_ps(m_hi, r0 + 2 * ox + 16);
+    const __m512 b_lo = _mm512_maskz_loadu_ps(m_lo, r1 + 2 * ox), b_hi = _mm512_maskz_loadu_ps(m_hi, r1 + 2 * ox + 16);
+    const __m512 cand[3] = {_mm512_permutex2var_ps(t_lo, odd, t_hi), _mm512_permutex2var_ps(b_lo, even, b_hi),
+                            _mm512_permutex2var_ps(b_lo, odd, b_hi)};
+    __m512 best = _mm512_permutex2var_ps(t_lo, even, t_hi);
+    __m512i offset = _mm512_setzero_si512();  // of the winner from the top-left pixel
+    const __m512i offsets[3] = {_mm512_set1_epi32(1), _mm512_set1_epi32(static_cast<int32_t>(w)),
+                                _mm512_set1_epi32(static_cast<int32_t>(w + 1))};
+    for (int c = 0; c < 3; ++c) {
+      const __mmask16 take = _mm512_cmp_ps_mask(cand[c], best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(cand[c], cand[c], _CMP_UNORD_Q);
+      best = _mm512_mask_mov_ps(best, take, cand[c]);
+      offset = _mm512_mask_mov_epi32(offset, take, offsets[c]);
+    }
+    _mm512_mask_storeu_ps(out + ox, m, best);
+    // Flat indices, int32 while they fit (the caller checks the plane size).
+    const __m512i at = _mm512_add_epi32(_mm512_add_epi32(_mm512_set1_epi32(static_cast<int32_t>(row + 2 * ox)), lane2), offset);
+    // (The zero-masked forms: GCC 12's unmasked ones warn from its headers.)
+    const __m256i at_lo = _mm512_maskz_extracti64x4_epi64(0xFF, at, 0), at_hi = _mm512_maskz_extracti64x4_epi64(0xFF, at, 1);
+    _mm512_mask_storeu_epi64(where + ox, static_cast<__mmask8>(m), _mm512_maskz_cvtepi32_epi64(0xFF, at_lo));
+    _mm512_mask_storeu_epi64(where + ox + 8, static_cast<__mmask8>(m >> 8), _mm512_maskz_cvtepi32_epi64(0xFF, at_hi));
+  }
+}
+#endif
+
 // The common MaxPool2d(2): 2x2 windows, stride 2, no padding or dilation,
 // as straight-line code per output (the general loops above spend most of
 // their time on loop control for windows this small). Same order and rule.
@@ -103,6 +146,13 @@ void max_pool_2x2(const T* x, T* out, int64_t* where, const detail::PatchGeometr
       const int64_t row = 2 * oy * g.w;
       T* o = out + (p * g.oh + oy) * g.ow;
       int64_t* wo = where + (p * g.oh + oy) * g.ow;
+#if defined(__AVX512F__)
+      if (std::is_same_v<T, float> && g.h * g.w < (int64_t{1} << 31)) {
+        max_pool_2x2_row(reinterpret_cast<const float*>(plane + row), reinterpret_cast<const float*>(plane + row + g.w),
+                         reinterpret_cast<float*>(o), wo, g.ow, row, g.w);
+        continue;
+      }
+#endif
       for (int64_t ox = 0; ox < g.ow; ++ox) {
         int64_t at = row + 2 * ox;
         T best = plane[at];

@@ -129,6 +129,32 @@ TEST(PoolReference, MaxPool2dTiesGradientGoesToFirstMaximum) {
   for (const char* c : {"maxpool_ties_k2", "maxpool_ties_k3_s1", "maxpool_ties_neg_p1"}) check_case(c, max_pool);
 }
 
+// MaxPool2d(2) on float32 has its own vectorized kernel (16 outputs per
+// step, masked tails); float64 takes the scalar one. Integer-valued data
+// (many ties), NaN and -inf, rows shorter than, equal to and longer than 16
+// outputs, odd widths: the float32 values and gradients must equal the
+// float64 ones exactly (every value is exact in both).
+TEST(PoolReference, MaxPool2x2Float32KernelMatchesFloat64) {
+  manual_seed(5);
+  for (const Shape& shape : {Shape{2, 3, 4, 4}, Shape{2, 2, 28, 28}, Shape{1, 2, 7, 7}, Shape{1, 1, 6, 40},
+                             Shape{1, 1, 2, 66}, Shape{3, 1, 9, 33}}) {
+    SCOPED_TRACE(shape_str(shape));
+    Tensor v = randint(-3, 3, shape).to(kFloat64);
+    v.view({-1})[0] = std::numeric_limits<double>::quiet_NaN();
+    v.view({-1})[5] = -std::numeric_limits<double>::infinity();
+    Tensor x64 = v.clone().requires_grad_(), x32 = v.to(kFloat32).requires_grad_();
+    Tensor y64 = F::max_pool2d(x64, 2), y32 = F::max_pool2d(x32, 2);
+    const Tensor up = randint(-4, 5, y64.sizes()).to(kFloat64);
+    y64.backward(up);
+    y32.backward(up.to(kFloat32));
+    auto a = y32.detach().to(kFloat64).contiguous().to_vector<double>(), b = y64.detach().contiguous().to_vector<double>();
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i)
+      EXPECT_TRUE(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]))) << "output " << i << ": " << a[i] << " vs " << b[i];
+    EXPECT_TRUE(equal(x32.grad().to(kFloat64), x64.grad())) << "gradients differ: the maxima were picked differently";
+  }
+}
+
 // What max_pool2d runs off the CPU (pooling.cpp): each plane's windows from
 // the composed patches, padded with -inf and padding last in each row,
 // reduced by max(dim). Run here on

@@ -1,6 +1,8 @@
-// max_pool2d and avg_pool2d, and their layers: each plane's windows as rows
-// (patches.h), reduced along the row by max or mean. The max's gradient goes
-// to the first maximum of each window, the order PyTorch's kernel scans in.
+// max_pool2d and avg_pool2d, and their layers. On the CPU the max pool is
+// its own kernel (values and the winner's index, then a scatter of the
+// gradient); elsewhere, and for the average, each plane's windows as rows
+// (patches.h) reduced by max or mean. The max's gradient goes to the first
+// maximum of each window, the order PyTorch's kernel scans in.
 #include "wick/nn/pooling.h"
 
 #include <algorithm>

@@ -76,7 +76,7 @@ TEST(CliErrors, UsageErrorsExit2BeforeAnythingIsWritten) {
   expect_one_line_error(run_wick({}), 2, "subcommand");
   expect_one_line_error(run_wick({"eval"}), 2, "checkpoint");
   expect_one_line_error(run_wick({"predict", "only-one-arg"}), 2, "input");
-  expect_one_line_error(run_wick({"summary", "--model", "cnn"}), 2, "--model cnn");
+  expect_one_line_error(run_wick({"summary", "--model", "resnet"}), 2, "--model resnet");
   expect_one_line_error(run_wick({"summary", "--binary", "-1", "--model", "logistic"}), 2, "--binary -1");
   expect_one_line_error(run_wick({"summary", "--model", "mlp", "--hidden", "2000000000"}), 2,
                         "--hidden 2000000000: the model would have");

@@ -203,14 +203,14 @@ Tensor read_predict_input(const std::string& path, const ModelSpec& spec) {
 }  // namespace
 
 int run_eval(const EvalOptions& o) {
-  if (o.batch_size < 1) usage_error("--batch-size ", o.batch_size, ": must be at least 1");
+  if (o.batch_size && *o.batch_size < 1) usage_error("--batch-size ", *o.batch_size, ": must be at least 1");
   std::string device = resolve_device(o.device);
   set_threads(o.threads);
   Loaded m = load_checkpoint(o.checkpoint, device);
   std::string data = o.data.empty() ? (m.spec.dataset == "csv" ? "" : m.spec.dataset) : o.data;
   if (data.empty()) usage_error("--data PATH.csv is required: the checkpoint was trained on a CSV");
   EvalData d = prepare_eval_data(m.spec, data, o.data_dir);
-  EvalResult r = evaluate(m.model, d.x, d.y, m.spec, Device(device), o.batch_size);
+  EvalResult r = evaluate(m.model, d.x, d.y, m.spec, Device(device), o.batch_size.value_or(eval_batch_size(m.spec)));
   std::cout << "checkpoint: " << o.checkpoint << " (" << m.spec.kind << ", " << task_name(m.spec.task) << ")\n"
             << "data: " << d.source << "\n"
             << format_eval(r, m.spec);
@@ -218,12 +218,13 @@ int run_eval(const EvalOptions& o) {
 }
 
 int run_predict(const PredictOptions& o) {
-  if (o.batch_size < 1) usage_error("--batch-size ", o.batch_size, ": must be at least 1");
+  if (o.batch_size && *o.batch_size < 1) usage_error("--batch-size ", *o.batch_size, ": must be at least 1");
   std::string device = resolve_device(o.device);
   set_threads(o.threads);
   Loaded m = load_checkpoint(o.checkpoint, device);
   Tensor raw = read_predict_input(o.input, m.spec);
-  Tensor out = predict_outputs(m.model, normalize_inputs(raw, m.spec), m.spec, Device(device), o.batch_size);
+  Tensor out = predict_outputs(m.model, normalize_inputs(raw, m.spec), m.spec, Device(device),
+                               o.batch_size.value_or(eval_batch_size(m.spec)));
   std::ostringstream os;
   const int64_t n = out.size(0), k = out.size(1);
   std::vector<float> v = out.contiguous().to_vector<float>();
@@ -267,12 +268,9 @@ int run_summary(const SummaryOptions& o) {
   if (!o.checkpoint.empty()) {
     spec = read_spec(o.checkpoint);
   } else {
-    const std::string models[] = {"softmax", "logistic", "linear", "mlp"};
-    if (std::find(std::begin(models), std::end(models), o.model) == std::end(models))
-      usage_error("--model ", o.model, ": unknown model; choose softmax, logistic, linear or mlp");
-    if (o.model != "mlp" && (!o.hidden.empty() || o.batchnorm || o.dropout > 0))
-      usage_error("--hidden, --batchnorm and --dropout apply to --model mlp, not ", o.model);
-    if (!(o.dropout >= 0 && o.dropout < 1)) usage_error("--dropout ", o.dropout, ": must be in [0, 1)");
+    const ModelFlags flags{.model = o.model, .hidden = o.hidden, .channels = o.channels, .batchnorm = o.batchnorm,
+                           .dropout = o.dropout};
+    validate_model_flags(flags);
     DataRequest req{.data = o.data, .data_dir = o.data_dir, .target = o.target, .binary = o.binary, .model = o.model};
     validate_request(req);
     if (is_builtin_dataset(o.data)) {
@@ -282,13 +280,7 @@ int run_summary(const SummaryOptions& o) {
     } else {
       spec = prepare_training_data(req).spec;
     }
-    spec.kind = o.model;
-    if (o.model == "mlp") {
-      spec.hidden = o.hidden.empty() ? std::vector<int64_t>{256} : parse_int_list(o.hidden, "--hidden");
-      spec.batchnorm = o.batchnorm;
-      spec.dropout = o.dropout;
-    }
-    check_model_size(spec);
+    apply_model_flags(spec, flags);
   }
   nn::Sequential model = spec.build();
   Shape in(spec.input_shape.begin(), spec.input_shape.end());

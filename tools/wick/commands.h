@@ -12,6 +12,7 @@ struct TrainOptions {
   std::string data, data_dir = "data", target;
   int64_t binary = -1;
   std::string model = "softmax", hidden;
+  std::string channels;  // cnn: one conv block per entry ("" when not given: 16,32)
   bool batchnorm = false;
   double dropout = 0;
   int64_t epochs = 5, batch_size = 128, limit = 0;
@@ -36,21 +37,21 @@ int run_train(const TrainOptions& o);
 
 struct EvalOptions {
   std::string checkpoint, data, data_dir = "data", device = "cpu";
-  int64_t batch_size = 2048;
+  std::optional<int64_t> batch_size;  // default: eval_batch_size(spec)
   int threads = 0;
 };
 int run_eval(const EvalOptions& o);
 
 struct PredictOptions {
   std::string checkpoint, input, out, device = "cpu";
-  int64_t batch_size = 2048;
+  std::optional<int64_t> batch_size;  // default: eval_batch_size(spec)
   int threads = 0;
 };
 int run_predict(const PredictOptions& o);
 
 struct SummaryOptions {
   std::string checkpoint;  // either a checkpoint, or model flags + data
-  std::string data = "mnist", data_dir = "data", target, model = "softmax", hidden;
+  std::string data = "mnist", data_dir = "data", target, model = "softmax", hidden, channels;
   int64_t binary = -1;
   bool batchnorm = false;
   double dropout = 0;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -37,24 +38,24 @@ std::string read_file(const std::string& path) {
   return os.str();
 }
 
-std::vector<int64_t> parse_int_list(const std::string& text, const std::string& flag) {
+std::vector<int64_t> parse_int_list(const std::string& text, const std::string& flag, const std::string& example) {
   std::vector<int64_t> out;
   if (text.empty()) return out;
-  if (text.back() == ',')  // getline drops an empty last item: "256," would pass as "256"
-    usage_error(flag, ": expected positive integers separated by commas (e.g. 256,128), got '", text, "'");
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t used = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size() || v <= 0)
-      usage_error(flag, ": expected positive integers separated by commas (e.g. 256,128), got '", text, "'");
+  // Entry by entry, digits only: stoll took " 16", "+16" and "16abc"'s
+  // prefix; the message names the entry that is wrong.
+  for (size_t start = 0, n = 1;; ++n) {
+    const size_t end = text.find(',', start);
+    const std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    int64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    const bool digits = !item.empty() && item.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || ec != std::errc() || ptr != item.data() + item.size() || v <= 0)
+      usage_error(flag, " ", text, ": entry ", n, item.empty() ? std::string(" is empty") : " is '" + item + "'",
+                  digits && ec == std::errc::result_out_of_range ? ", too large" : ", not a positive integer",
+                  "; give positive integers separated by commas, e.g. ", example);
     out.push_back(v);
+    if (end == std::string::npos) break;
+    start = end + 1;
   }
   return out;
 }

@@ -27,8 +27,10 @@ template <typename... Args>
 void write_file_atomic(const std::string& path, const std::string& contents);
 std::string read_file(const std::string& path);
 
-// "256,128" -> {256, 128}; "" -> {}. Throws UsageError naming `flag`.
-std::vector<int64_t> parse_int_list(const std::string& text, const std::string& flag);
+// "256,128" -> {256, 128}; "" -> {}. Throws UsageError naming `flag`, the
+// entry that is not a positive integer, and `example` of a good value.
+std::vector<int64_t> parse_int_list(const std::string& text, const std::string& flag,
+                                    const std::string& example = "256,128");
 
 std::string format_double(double v, int digits = 6);
 

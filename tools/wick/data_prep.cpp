@@ -119,16 +119,20 @@ void validate_request(const DataRequest& req) {
   bool csv = req.data.size() > 4 && req.data.substr(req.data.size() - 4) == ".csv";
   if (!builtin && !csv)
     usage_error("--data ", req.data, ": unknown dataset; choose mnist, fashion-mnist, cifar10 or a file ending in .csv");
+  // Before --target: a CSV row has no height and width whatever its target.
+  if (csv && req.model == "cnn")
+    usage_error("--model cnn needs images (mnist, fashion-mnist, cifar10), but --data ", req.data,
+                " is a CSV of feature columns: use --model mlp (or softmax, logistic, linear)");
   if (csv && req.target.empty()) usage_error("--data ", req.data, ": a CSV needs --target COLUMN (the column to predict)");
   if (builtin && !req.target.empty()) usage_error("--target applies to CSV data only, not --data ", req.data);
   if (req.binary >= 0 && !builtin) usage_error("--binary applies to the image datasets; a CSV with two classes is binary by itself");
   if (req.binary > 9) usage_error("--binary ", req.binary, ": the image datasets have classes 0..9");
   if (builtin && req.model == "linear")
-    usage_error("--model linear is regression; --data ", req.data, " is classification (use softmax, logistic with --binary, or mlp)");
+    usage_error("--model linear is regression; --data ", req.data, " is classification (use softmax, logistic with --binary, mlp or cnn)");
   if (builtin && req.model == "logistic" && req.binary < 0)
     usage_error("--model logistic is binary: add --binary CLASS (one-vs-rest, e.g. --binary 0), or use --model softmax");
   if (builtin && req.model == "softmax" && req.binary >= 0)
-    usage_error("--binary makes a two-class problem: use --model logistic (or mlp) with it");
+    usage_error("--binary makes a two-class problem: use --model logistic (or mlp, cnn) with it");
 }
 
 Tensor normalize_inputs(const Tensor& x, const ModelSpec& spec) {

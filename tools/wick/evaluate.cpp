@@ -23,6 +23,8 @@ Tensor task_loss(const Tensor& output, const Tensor& target, TaskKind task, nn::
   return {};
 }
 
+int64_t eval_batch_size(const ModelSpec& spec) { return spec.kind == "cnn" ? 512 : 2048; }
+
 namespace {
 
 // Runs `fn(output_on_host, begin, count)` over the set in batches.

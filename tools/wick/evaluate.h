@@ -34,6 +34,12 @@ struct EvalResult {
   double mse = 0, mae = 0, r2 = 0;
 };
 
+// Examples per forward pass when evaluating (train's test pass, eval,
+// predict): 2048; a cnn 512, since its activations and conv windows take
+// ~0.4 MB per 28x28 example (2048 of them: ~1 GB, and slower than 512 from
+// the page faults of fresh buffers).
+int64_t eval_batch_size(const ModelSpec& spec);
+
 // x: normalized inputs, y: targets in the loss's convention (see data_prep.h).
 // Puts the model in eval mode for the pass and restores its mode afterwards.
 EvalResult evaluate(nn::Module& model, const Tensor& x, const Tensor& y, const ModelSpec& spec, Device device,

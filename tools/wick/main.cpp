@@ -63,11 +63,13 @@ CLI::Validator decimal_integer(bool non_negative = false) {
 // An option given on the command line with an empty or negative value that
 // CLI11 accepts but the program would take as "not given" (-1, "").
 void check_given(const CLI::Option* binary, int64_t binary_value, const CLI::Option* hidden,
-                 const std::string& hidden_value) {
+                 const std::string& hidden_value, const CLI::Option* channels, const std::string& channels_value) {
   if (binary->count() > 0 && binary_value < 0)
     usage_error("--binary ", binary_value, ": the image datasets have classes 0..9");
   if (hidden->count() > 0 && hidden_value.empty())
-    usage_error("--hidden '': give the hidden sizes, e.g. --hidden 256,128 (or leave the flag out for 256)");
+    usage_error("--hidden '': give the hidden sizes, e.g. --hidden 256,128 (or leave the flag out: mlp 256, cnn none)");
+  if (channels->count() > 0 && channels_value.empty())
+    usage_error("--channels '': give the channels of each conv block, e.g. --channels 16,32 (or leave the flag out for 16,32)");
 }
 
 }  // namespace
@@ -90,10 +92,15 @@ int main(int argc, char** argv) {
   train->add_option("--target", t.target, "CSV: the column to predict");
   CLI::Option* t_binary = train->add_option("--binary", t.binary, "Image datasets: one-vs-rest, positive class = this label (use with --model logistic)")
                              ->check(kInt);
-  train->add_option("--model", t.model, "softmax | logistic | linear | mlp")->capture_default_str();
-  CLI::Option* t_hidden = train->add_option("--hidden", t.hidden, "mlp: hidden sizes, e.g. 256,128 (default 256)");
-  train->add_flag("--batchnorm", t.batchnorm, "mlp: BatchNorm1d after each hidden Linear");
-  train->add_option("--dropout", t.dropout, "mlp: dropout probability after each hidden ReLU")->capture_default_str();
+  train->add_option("--model", t.model, "softmax | logistic | linear | mlp | cnn (images: conv blocks, then an MLP head)")
+      ->capture_default_str();
+  CLI::Option* t_hidden = train->add_option(
+      "--hidden", t.hidden, "mlp, cnn: hidden Linear sizes, e.g. 256,128 (default: mlp 256, cnn none)");
+  CLI::Option* t_channels = train->add_option(
+      "--channels", t.channels,
+      "cnn: output channels of each block Conv2d(3x3, padding 1) [BatchNorm2d] ReLU MaxPool2d(2) (default 16,32)");
+  train->add_flag("--batchnorm", t.batchnorm, "mlp, cnn: BatchNorm1d after each hidden Linear (cnn: BatchNorm2d after each Conv2d too)");
+  train->add_option("--dropout", t.dropout, "mlp, cnn: dropout probability after each hidden ReLU")->capture_default_str();
   train->add_option("--epochs", t.epochs, "Passes over the training set")->capture_default_str()->check(kInt);
   train->add_option("--batch-size", t.batch_size, "Examples per step")->capture_default_str()->check(kInt);
   train->add_option("--limit", t.limit, "Train on the first N training examples only (0: all)")->capture_default_str()->check(kInt);
@@ -120,7 +127,7 @@ int main(int argc, char** argv) {
   eval->add_option("--data", e.data, "mnist, fashion-mnist, cifar10 (test split) or a PATH.csv (default: the training dataset)");
   eval->add_option("--data-dir", e.data_dir, "Folder holding <dataset>/")->capture_default_str();
   eval->add_option("--device", e.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
-  eval->add_option("--batch-size", e.batch_size, "Examples per forward pass")->capture_default_str()->check(kInt);
+  eval->add_option("--batch-size", e.batch_size, "Examples per forward pass (default 2048, cnn 512; memory only)")->check(kInt);
   eval->add_option("--threads", e.threads, "CPU threads (0: all cores)")->capture_default_str()->check(kInt);
 
   // ---- predict ----
@@ -130,7 +137,7 @@ int main(int argc, char** argv) {
   predict->add_option("input", p.input, "IDX images (*-idx3-ubyte[.gz]), a .npy array or a .csv")->required();
   predict->add_option("--out", p.out, "Write the predictions as CSV to this file instead of stdout");
   predict->add_option("--device", p.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
-  predict->add_option("--batch-size", p.batch_size, "Examples per forward pass")->capture_default_str()->check(kInt);
+  predict->add_option("--batch-size", p.batch_size, "Examples per forward pass (default 2048, cnn 512; memory only)")->check(kInt);
   predict->add_option("--threads", p.threads, "CPU threads (0: all cores)")->capture_default_str()->check(kInt);
 
   // ---- summary ----
@@ -142,10 +149,11 @@ int main(int argc, char** argv) {
   summary->add_option("--target", s.target, "CSV: the column to predict");
   CLI::Option* s_binary =
       summary->add_option("--binary", s.binary, "One-vs-rest on an image dataset")->check(kInt);
-  summary->add_option("--model", s.model, "softmax | logistic | linear | mlp")->capture_default_str();
-  CLI::Option* s_hidden = summary->add_option("--hidden", s.hidden, "mlp: hidden sizes, e.g. 256,128");
-  summary->add_flag("--batchnorm", s.batchnorm, "mlp: BatchNorm1d after each hidden Linear");
-  summary->add_option("--dropout", s.dropout, "mlp: dropout probability")->capture_default_str();
+  summary->add_option("--model", s.model, "softmax | logistic | linear | mlp | cnn")->capture_default_str();
+  CLI::Option* s_hidden = summary->add_option("--hidden", s.hidden, "mlp, cnn: hidden Linear sizes, e.g. 256,128");
+  CLI::Option* s_channels = summary->add_option("--channels", s.channels, "cnn: output channels of each conv block (default 16,32)");
+  summary->add_flag("--batchnorm", s.batchnorm, "mlp, cnn: BatchNorm1d after each hidden Linear (cnn: BatchNorm2d after each Conv2d too)");
+  summary->add_option("--dropout", s.dropout, "mlp, cnn: dropout probability")->capture_default_str();
 
   // ---- data fetch ----
   CLI::App* data = app.add_subcommand("data", "Dataset tools");
@@ -168,7 +176,7 @@ int main(int argc, char** argv) {
 
   try {
     if (train->parsed()) {
-      check_given(t_binary, t.binary, t_hidden, t.hidden);
+      check_given(t_binary, t.binary, t_hidden, t.hidden, t_channels, t.channels);
       t.command_line = shell_join(argc, argv);
       for (const CLI::Option* opt : train->get_options())
         if (opt->count() > 0 && !opt->get_lnames().empty()) t.given_flags.push_back("--" + opt->get_lnames().front());
@@ -177,7 +185,7 @@ int main(int argc, char** argv) {
     if (eval->parsed()) return run_eval(e);
     if (predict->parsed()) return run_predict(p);
     if (summary->parsed()) {
-      check_given(s_binary, s.binary, s_hidden, s.hidden);
+      check_given(s_binary, s.binary, s_hidden, s.hidden, s_channels, s.channels);
       return run_summary(s);
     }
     if (fetch->parsed()) return run_fetch(fetch_name, fetch_dir);

@@ -8,12 +8,15 @@
 #include "wick/io/safetensors.h"
 #include "wick/nn/activation.h"
 #include "wick/nn/batchnorm.h"
+#include "wick/nn/conv.h"
 #include "wick/nn/dropout.h"
 #include "wick/nn/linear.h"
+#include "wick/nn/pooling.h"
 
 namespace wick::cli {
 
 using nlohmann::json;
+using wick::detail::concat;
 
 const char* task_name(TaskKind t) {
   switch (t) {
@@ -30,11 +33,77 @@ int64_t ModelSpec::in_features() const {
   return n;
 }
 
+namespace {
+
+// Appended piece by piece: operator+ on short literals trips GCC 12's
+// -Wrestrict false alarm (see wick/nn/size2.h).
+std::string join(const std::vector<int64_t>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s.append(1, ',');
+    s.append(std::to_string(v[i]));
+  }
+  return s;
+}
+
+std::string hw(int64_t h, int64_t w) { return std::to_string(h) + "x" + std::to_string(w); }
+
+// The flags that size the model, as the user would type them (error messages).
+std::string size_flags(const ModelSpec& spec) {
+  std::string s;
+  if (spec.kind == "cnn") s.append("--channels ").append(join(spec.channels));
+  if ((spec.kind == "mlp" || spec.kind == "cnn") && !spec.hidden.empty()) {
+    if (!s.empty()) s.append(1, ' ');
+    s.append("--hidden ").append(join(spec.hidden));
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string cnn_geometry_problem(const ModelSpec& spec) {
+  if (spec.input_shape.size() != 3)
+    return concat("a cnn takes images [channels, height, width], not inputs of shape ", json(spec.input_shape).dump());
+  int64_t h = spec.input_shape[1], w = spec.input_shape[2];
+  std::string path = hw(h, w);
+  for (size_t b = 0; b < spec.channels.size(); ++b) {
+    // Conv2d(3, padding 1) keeps the size; MaxPool2d(2) halves it, rounding down.
+    if (h < 2 || w < 2) {
+      int64_t fit = 0;
+      for (int64_t fh = spec.input_shape[1], fw = spec.input_shape[2]; fh >= 2 && fw >= 2; fh /= 2, fw /= 2) ++fit;
+      return concat(spec.channels.size(), " pooling blocks (each MaxPool2d(2) halves the size) shrink ",
+                    hw(spec.input_shape[1], spec.input_shape[2]), " images to nothing: ", path, " -> ",
+                    hw(h / 2, w / 2), " at block ", b + 1, "; ", hw(spec.input_shape[1], spec.input_shape[2]),
+                    " images fit at most ", fit, " blocks");
+    }
+    h /= 2;
+    w /= 2;
+    path += " -> " + hw(h, w);
+  }
+  return "";
+}
+
 nn::Sequential ModelSpec::build() const {
   nn::Sequential seq;
-  seq.push_back(nn::Flatten());
-  int64_t in = in_features();
-  if (kind == "mlp") {
+  int64_t in = 0;
+  if (kind == "cnn") {
+    int64_t c_in = input_shape.at(0), h = input_shape.at(1), w = input_shape.at(2);
+    for (int64_t c : channels) {
+      seq.push_back(nn::Conv2d(c_in, c, 3, {.padding = 1}));
+      if (batchnorm) seq.push_back(nn::BatchNorm2d(c));
+      seq.push_back(nn::ReLU());
+      seq.push_back(nn::MaxPool2d(2));
+      c_in = c;
+      h /= 2;
+      w /= 2;
+    }
+    seq.push_back(nn::Flatten());
+    in = c_in * h * w;
+  } else {
+    seq.push_back(nn::Flatten());
+    in = in_features();
+  }
+  if (kind == "mlp" || kind == "cnn") {
     for (int64_t h : hidden) {
       seq.push_back(nn::Linear(in, h));
       if (batchnorm) seq.push_back(nn::BatchNorm1d(h));
@@ -47,24 +116,71 @@ nn::Sequential ModelSpec::build() const {
   return seq;
 }
 
+void validate_model_flags(const ModelFlags& f) {
+  const std::string models[] = {"softmax", "logistic", "linear", "mlp", "cnn"};
+  if (std::find(std::begin(models), std::end(models), f.model) == std::end(models))
+    usage_error("--model ", f.model, ": unknown model; choose ", kModelNames);
+  const bool stack = f.model == "mlp" || f.model == "cnn";
+  if (!stack && (!f.hidden.empty() || f.batchnorm || f.dropout > 0))
+    usage_error("--hidden, --batchnorm and --dropout apply to --model mlp or cnn, not ", f.model);
+  if (!(f.dropout >= 0 && f.dropout < 1)) usage_error("--dropout ", f.dropout, ": must be in [0, 1)");
+  parse_int_list(f.hidden, "--hidden");
+  if (!f.channels.empty() && f.model != "cnn")
+    usage_error("--channels applies to --model cnn (one conv block per entry), not ", f.model);
+  parse_int_list(f.channels, "--channels", "16,32");
+  // cnn's Dropout follows the hidden Linear layers only: without one it
+  // would silently do nothing.
+  if (f.model == "cnn" && f.dropout > 0 && f.hidden.empty())
+    usage_error("--dropout ", f.dropout, ": --model cnn puts Dropout after its hidden Linear layers, and it has",
+                " none; add --hidden SIZES (e.g. --hidden 128) or leave --dropout out");
+}
+
+void apply_model_flags(ModelSpec& spec, const ModelFlags& f) {
+  validate_model_flags(f);
+  spec.kind = f.model;
+  spec.hidden.clear();
+  spec.channels.clear();
+  if (f.model == "mlp" || f.model == "cnn") {
+    spec.hidden = f.hidden.empty() ? (f.model == "mlp" ? std::vector<int64_t>{256} : std::vector<int64_t>{})
+                                   : parse_int_list(f.hidden, "--hidden");
+    spec.batchnorm = f.batchnorm;
+    spec.dropout = f.dropout;
+  }
+  if (f.model == "cnn") spec.channels = f.channels.empty() ? std::vector<int64_t>{16, 32} : parse_int_list(f.channels, "--channels");
+  check_model_size(spec);
+}
+
 void check_model_size(const ModelSpec& spec) {
+  if (spec.kind == "cnn") {
+    const std::string problem = cnn_geometry_problem(spec);
+    if (!problem.empty()) usage_error("--channels ", join(spec.channels), ": ", problem);
+  }
   // In double: the int64 product of absurd sizes would overflow.
   double in = 1, params = 0;
   for (int64_t d : spec.input_shape) in *= static_cast<double>(d);
-  for (int64_t h : spec.kind == "mlp" ? spec.hidden : std::vector<int64_t>{}) {
+  if (spec.kind == "cnn") {
+    double c_in = static_cast<double>(spec.input_shape[0]);
+    int64_t h = spec.input_shape[1], w = spec.input_shape[2];
+    for (int64_t c : spec.channels) {
+      params += (9 * c_in + 1 + (spec.batchnorm ? 2 : 0)) * static_cast<double>(c);
+      c_in = static_cast<double>(c);
+      h /= 2;
+      w /= 2;
+    }
+    in = c_in * static_cast<double>(h) * static_cast<double>(w);
+  }
+  const bool stack = spec.kind == "mlp" || spec.kind == "cnn";
+  for (int64_t h : stack ? spec.hidden : std::vector<int64_t>{}) {
     params += (in + 1 + (spec.batchnorm ? 2 : 0)) * static_cast<double>(h);
     in = static_cast<double>(h);
   }
   params += (in + 1) * static_cast<double>(spec.num_outputs);
   constexpr double kMaxParameters = 1e9;
   if (params > kMaxParameters) {
-    std::string hidden = "--hidden";
-    for (size_t i = 0; i < spec.hidden.size(); ++i) {
-      hidden += i ? ',' : ' ';
-      hidden += std::to_string(spec.hidden[i]);
-    }
-    usage_error(spec.kind == "mlp" ? hidden + ": the" : "the", " model would have ",
-                format_double(params, 3), " parameters, more than 1e9; use smaller hidden sizes");
+    const std::string flags = size_flags(spec);
+    usage_error(flags.empty() ? "the" : flags + ": the", " model would have ", format_double(params, 3),
+                " parameters, more than 1e9; use smaller ", spec.kind == "cnn" ? "channel counts or " : "",
+                "hidden sizes");
   }
 }
 
@@ -84,6 +200,8 @@ json ModelSpec::to_json() const {
   if (!features.empty()) j["features"] = features;
   if (!target.empty()) j["target"] = target;
   if (binary_positive >= 0) j["binary_positive"] = binary_positive;
+  // Only for cnn: the other kinds' descriptions stay as they were.
+  if (kind == "cnn") j["channels"] = channels;
   return j;
 }
 
@@ -98,10 +216,11 @@ ModelSpec ModelSpec::from_json(const json& j, const std::string& source) {
     else if (task == "binary") s.task = TaskKind::Binary;
     else if (task == "regression") s.task = TaskKind::Regression;
     else throw Error(source + ": unknown task '" + task + "' in the model description");
-    WICK_CHECK(s.kind == "softmax" || s.kind == "logistic" || s.kind == "linear" || s.kind == "mlp", source,
+    WICK_CHECK(s.kind == "softmax" || s.kind == "logistic" || s.kind == "linear" || s.kind == "mlp" || s.kind == "cnn", source,
                ": unknown model kind '", s.kind, "' in the model description");
     s.input_shape = j.at("input_shape").get<std::vector<int64_t>>();
     s.hidden = j.value("hidden", std::vector<int64_t>{});
+    s.channels = j.value("channels", std::vector<int64_t>{});
     s.batchnorm = j.value("batchnorm", false);
     s.dropout = j.value("dropout", 0.0);
     s.num_outputs = j.at("num_outputs").get<int64_t>();
@@ -123,9 +242,17 @@ ModelSpec ModelSpec::from_json(const json& j, const std::string& source) {
   // Checked here, where the file is named, rather than failing later in
   // Linear or confusion_matrix (the file was edited or damaged).
   const bool sizes_ok = std::all_of(s.input_shape.begin(), s.input_shape.end(), [](int64_t d) { return d > 0; }) &&
-                        std::all_of(s.hidden.begin(), s.hidden.end(), [](int64_t d) { return d > 0; });
+                        std::all_of(s.hidden.begin(), s.hidden.end(), [](int64_t d) { return d > 0; }) &&
+                        std::all_of(s.channels.begin(), s.channels.end(), [](int64_t d) { return d > 0; });
   WICK_CHECK(sizes_ok, source, ": the model description has a size that is not positive (input_shape ",
-             json(s.input_shape).dump(), ", hidden ", json(s.hidden).dump(), "); the file was edited or is damaged");
+             json(s.input_shape).dump(), ", hidden ", json(s.hidden).dump(), ", channels ", json(s.channels).dump(),
+             "); the file was edited or is damaged");
+  if (s.kind == "cnn") {
+    WICK_CHECK(!s.channels.empty(), source, ": a cnn model description without \"channels\"; the file was edited or is damaged");
+    const std::string problem = cnn_geometry_problem(s);
+    WICK_CHECK(problem.empty(), source, ": the cnn model description does not add up (", problem,
+               "); the file was edited or is damaged");
+  }
   const size_t names = s.task == TaskKind::Binary ? 2 : static_cast<size_t>(s.num_outputs);
   WICK_CHECK(s.task == TaskKind::Regression || s.class_names.size() == names, source, ": the model description has ",
              s.class_names.size(), " class names for ", names, " classes; the file was edited or is damaged");

@@ -16,10 +16,11 @@ enum class TaskKind { Classification, Binary, Regression };
 const char* task_name(TaskKind t);
 
 struct ModelSpec {
-  std::string kind = "softmax";      // softmax | logistic | linear | mlp
+  std::string kind = "softmax";      // softmax | logistic | linear | mlp | cnn
   TaskKind task = TaskKind::Classification;
   std::vector<int64_t> input_shape;  // one example, without the batch dim: [1,28,28] or [F]
-  std::vector<int64_t> hidden;       // mlp only
+  std::vector<int64_t> hidden;       // mlp, cnn (optional for cnn)
+  std::vector<int64_t> channels;     // cnn only: one conv block per entry
   bool batchnorm = false;
   double dropout = 0;
   int64_t num_outputs = 1;
@@ -38,15 +39,41 @@ struct ModelSpec {
   int64_t in_features() const;
   // Flatten, then Linear (softmax/logistic/linear) or the MLP stack
   // Linear [BatchNorm1d] ReLU [Dropout] per hidden size, then Linear.
+  // cnn: Conv2d(prev, c, 3, padding 1) [BatchNorm2d] ReLU MaxPool2d(2) per
+  // channel count, then Flatten and the MLP stack (its hidden sizes may be
+  // none). No leading Flatten there, so the state_dict names are those of
+  // the same nn.Sequential in PyTorch ("0.weight" is the first conv).
   nn::Sequential build() const;
   nlohmann::json to_json() const;
   static ModelSpec from_json(const nlohmann::json& j, const std::string& source);
 };
 
+// The model flags of `wick train` and `wick summary`, as typed ("" when
+// not given).
+struct ModelFlags {
+  std::string model, hidden, channels;
+  bool batchnorm = false;
+  double dropout = 0;
+};
+constexpr const char* kModelNames = "softmax, logistic, linear, mlp or cnn";
+// Flag values and combinations (UsageError naming the flag): --hidden,
+// --batchnorm and --dropout need mlp or cnn, --channels needs cnn.
+void validate_model_flags(const ModelFlags& f);
+// Sets kind, hidden, channels, batchnorm and dropout of `spec` (whose input
+// shape is known) from the flags, with their defaults (mlp: --hidden 256;
+// cnn: --channels 16,32 and no hidden layer), then check_model_size.
+void apply_model_flags(ModelSpec& spec, const ModelFlags& f);
+
 // Weights are allocated when the model is built: a model over 1e9
 // parameters (4 GB of float32; e.g. a typo such as --hidden 2000000000) is a
-// UsageError up front instead of an out-of-memory error later.
+// UsageError up front instead of an out-of-memory error later. So is a cnn
+// whose pooling blocks would shrink the images to nothing (naming the sizes).
 void check_model_size(const ModelSpec& spec);
+
+// cnn: "" when every MaxPool2d(2) has at least 2x2 to pool, else what goes
+// wrong, naming the sizes block by block ("5 pooling blocks shrink 28x28
+// images to 0x0: 28x28 -> 14x14 -> ...").
+std::string cnn_geometry_problem(const ModelSpec& spec);
 
 // Reads the description stored in a checkpoint; a wick::Error naming the
 // file when it is missing (e.g. a plain safetensors file not written by wick).

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common.h"
+#include "model_spec.h"
 
 namespace wick::cli {
 
@@ -100,6 +101,7 @@ SavedRun read_run_config(const std::string& json_text, const std::string& path) 
   if (a.has("target")) o.target = a.string("target");
   if (a.has("binary")) o.binary = a.integer("binary", 0, kMax);
   if (a.has("hidden")) o.hidden = a.string("hidden");
+  if (a.has("channels")) o.channels = a.string("channels");
   if (a.has("batchnorm")) o.batchnorm = a.boolean("batchnorm");
   if (a.has("dropout")) o.dropout = a.number("dropout");
   if (a.has("weight_decay")) o.weight_decay = a.number("weight_decay");
@@ -123,9 +125,8 @@ SavedRun read_run_config(const std::string& json_text, const std::string& path) 
 }
 
 void validate_train_options(const TrainOptions& o) {
-  const std::string models[] = {"softmax", "logistic", "linear", "mlp"};
-  if (std::find(std::begin(models), std::end(models), o.model) == std::end(models))
-    usage_error("--model ", o.model, ": unknown model; choose softmax, logistic, linear or mlp");
+  validate_model_flags({.model = o.model, .hidden = o.hidden, .channels = o.channels, .batchnorm = o.batchnorm,
+                        .dropout = o.dropout});
   if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw")
     usage_error("--optimizer ", o.optimizer, ": unknown optimizer; choose sgd, adam or adamw");
   if (o.schedule != "none" && o.schedule != "cosine" && o.schedule != "step" && o.schedule != "onecycle")
@@ -140,10 +141,6 @@ void validate_train_options(const TrainOptions& o) {
   if (o.momentum > 0 && o.optimizer != "sgd")
     usage_error("--momentum applies to --optimizer sgd (Adam's beta1 plays that role)");
   if (o.weight_decay && !(*o.weight_decay >= 0)) usage_error("--weight-decay ", *o.weight_decay, ": must be >= 0");
-  if (!(o.dropout >= 0 && o.dropout < 1)) usage_error("--dropout ", o.dropout, ": must be in [0, 1)");
-  if (o.model != "mlp" && (!o.hidden.empty() || o.batchnorm || o.dropout > 0))
-    usage_error("--hidden, --batchnorm and --dropout apply to --model mlp, not ", o.model);
-  parse_int_list(o.hidden, "--hidden");
   if (o.threads < 0) usage_error("--threads ", o.threads, ": must be >= 0 (0: all cores)");
   if (o.workers != 0 && o.workers != 1) usage_error("--workers ", o.workers, ": must be 0 or 1");
   if (o.limit < 0) usage_error("--limit ", o.limit, ": must be >= 0 (0: the whole training set)");

@@ -74,11 +74,12 @@ json args_json(const TrainOptions& o) {
             {"workers", o.workers}, {"out", o.out}};
   if (!o.target.empty()) j["target"] = o.target;
   if (o.binary >= 0) j["binary"] = o.binary;
-  if (o.model == "mlp") {
+  if (o.model == "mlp" || o.model == "cnn") {
     j["hidden"] = o.hidden;
     j["batchnorm"] = o.batchnorm;
     j["dropout"] = o.dropout;
   }
+  if (o.model == "cnn") j["channels"] = o.channels;
   if (o.weight_decay) j["weight_decay"] = *o.weight_decay;
   if (o.limit) j["limit"] = o.limit;
   if (!is_builtin_dataset(o.data)) j["test_fraction"] = o.test_fraction;
@@ -164,13 +165,9 @@ int run_train(const TrainOptions& opts) {
   }
   const double data_seconds = now_seconds() - t_data;
   ModelSpec spec = d.spec;
-  spec.kind = o.model;
-  if (o.model == "mlp") {
-    spec.hidden = o.hidden.empty() ? std::vector<int64_t>{256} : parse_int_list(o.hidden, "--hidden");
-    spec.batchnorm = o.batchnorm;
-    spec.dropout = o.dropout;
-  }
-  check_model_size(spec);
+  // With the input shape known: a cnn too deep for the images is refused here.
+  apply_model_flags(spec, {.model = o.model, .hidden = o.hidden, .channels = o.channels, .batchnorm = o.batchnorm,
+                           .dropout = o.dropout});
   manual_seed(o.seed);
   nn::Sequential model = spec.build();
   model.to(device);
@@ -331,7 +328,7 @@ int run_train(const TrainOptions& opts) {
     // Regression: report in the target's units (the model sees it standardized).
     row.train_loss = regression ? mean_loss * spec.target_std * spec.target_std : mean_loss;
     row.train_metric = regression ? 1 - mean_loss : hits.item() / static_cast<double>(seen);
-    last_eval = evaluate(model, d.test_x, d.test_y, spec, device);
+    last_eval = evaluate(model, d.test_x, d.test_y, spec, device, eval_batch_size(spec));
     row.test_loss = last_eval.loss;
     row.test_metric = last_eval.metric;
     row.seconds = now_seconds() - t_epoch;

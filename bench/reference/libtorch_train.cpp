@@ -1,10 +1,17 @@
-// The three MNIST training tasks of issue 6 in LibTorch (the PyTorch C++
-// frontend), for bench/compare. Same protocol as torch_train.py and
-// bench/wick_train_bench.cpp (see there). Built by bench/compare:
+// The three MNIST training tasks of issue 6, and a small CNN, in LibTorch
+// (the PyTorch C++ frontend), for bench/compare. Same protocol as
+// torch_train.py and bench/wick_train_bench.cpp (see there). Built by
+// bench/compare:
 //   g++ -std=c++17 -O2 libtorch_train.cpp -I/usr/include/torch/csrc/api/include \
 //       -ltorch -ltorch_cpu -lc10 -o build-bench/libtorch_train
 //
-//   libtorch_train --task softmax|binary|mlp [--data DIR] [--threads N] [--epochs E] [--seed S]
+//   libtorch_train --task softmax|binary|mlp|cnn [--data DIR] [--threads N] [--epochs E] [--seed S]
+//
+// cnn: Conv2d(1,16,3,p=1), ReLU, MaxPool2d(2), Conv2d(16,32,3,p=1), ReLU,
+// MaxPool2d(2), Flatten, Linear(32*7*7,10); Adam lr 1e-3; 1 epoch by default;
+// the same normalized pixels viewed as [N, 1, 28, 28]; the test set is
+// evaluated in chunks of 128 images, as wick's and torch_train.py's (see
+// bench/wick_train_bench.cpp for why not 1000).
 #include <sys/resource.h>
 #include <torch/torch.h>
 
@@ -67,24 +74,42 @@ int main(int argc, char** argv) {
     else if (k == "--epochs") epochs = std::stoi(v);
     else if (k == "--seed") seed = std::stoull(v);
     else {
-      std::cerr << "usage: libtorch_train --task softmax|binary|mlp [--data DIR] [--threads N] [--epochs E]\n";
+      std::cerr << "usage: libtorch_train --task softmax|binary|mlp|cnn [--data DIR] [--threads N] [--epochs E]\n";
       return 2;
     }
   }
   at::set_num_threads(threads);
-  if (epochs < 0) epochs = task == "softmax" ? 5 : 3;
+  if (task != "softmax" && task != "binary" && task != "mlp" && task != "cnn") {
+    std::cerr << "libtorch_train: unknown task '" << task << "' (softmax, binary, mlp or cnn)\n";
+    return 2;
+  }
+  if (epochs < 0) epochs = task == "softmax" ? 5 : task == "cnn" ? 1 : 3;
   const bool binary = task == "binary";
+  const bool cnn = task == "cnn";
 
   const auto t_start = Clock::now();
   Split train = load(root, "train", binary);
   Split test = load(root, "t10k", binary);
+  if (cnn) {
+    train.x = train.x.view({-1, 1, 28, 28});
+    test.x = test.x.view({-1, 1, 28, 28});
+  }
   const double load_s = seconds_since(t_start);
 
   torch::manual_seed(seed);
   torch::nn::Sequential model;
   if (task == "softmax") model->push_back(torch::nn::Linear(784, 10));
   else if (binary) model->push_back(torch::nn::Linear(784, 1));
-  else {
+  else if (cnn) {
+    model->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).padding(1)));
+    model->push_back(torch::nn::ReLU());
+    model->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)));
+    model->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).padding(1)));
+    model->push_back(torch::nn::ReLU());
+    model->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)));
+    model->push_back(torch::nn::Flatten());
+    model->push_back(torch::nn::Linear(32 * 7 * 7, 10));
+  } else {
     model->push_back(torch::nn::Linear(784, 256));
     model->push_back(torch::nn::BatchNorm1d(256));
     model->push_back(torch::nn::ReLU());
@@ -92,7 +117,7 @@ int main(int argc, char** argv) {
     model->push_back(torch::nn::Linear(256, 10));
   }
   std::unique_ptr<torch::optim::Optimizer> opt;
-  if (task == "mlp") opt = std::make_unique<torch::optim::Adam>(model->parameters(), torch::optim::AdamOptions(1e-3));
+  if (task == "mlp" || cnn) opt = std::make_unique<torch::optim::Adam>(model->parameters(), torch::optim::AdamOptions(1e-3));
   else
     opt = std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
 
@@ -121,9 +146,20 @@ int main(int argc, char** argv) {
   {
     model->eval();
     torch::NoGradGuard no_grad;
-    torch::Tensor out = model->forward(test.x);
-    torch::Tensor correct = binary ? out.gt(0).to(torch::kFloat32).eq(test.y) : out.argmax(1).eq(test.y);
-    acc = correct.to(torch::kFloat32).mean().item<double>();
+    if (cnn) {
+      const int64_t nt = test.x.size(0);
+      double correct = 0;
+      for (int64_t i = 0; i < nt; i += 128) {
+        const int64_t len = std::min<int64_t>(128, nt - i);
+        torch::Tensor out = model->forward(test.x.narrow(0, i, len));
+        correct += out.argmax(1).eq(test.y.narrow(0, i, len)).sum().item<double>();
+      }
+      acc = correct / static_cast<double>(nt);
+    } else {
+      torch::Tensor out = model->forward(test.x);
+      torch::Tensor correct = binary ? out.gt(0).to(torch::kFloat32).eq(test.y) : out.argmax(1).eq(test.y);
+      acc = correct.to(torch::kFloat32).mean().item<double>();
+    }
   }
   const double eval_s = seconds_since(t_eval);
   const double total_s = seconds_since(t_start);

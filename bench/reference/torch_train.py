@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""The three MNIST training tasks of issue 6 in PyTorch, for bench/compare.
+"""The three MNIST training tasks of issue 6, and a small CNN, in PyTorch, for bench/compare.
 
-    /usr/bin/python3 bench/reference/torch_train.py --task softmax|binary|mlp \
+    /usr/bin/python3 bench/reference/torch_train.py --task softmax|binary|mlp|cnn \
         [--data data/mnist] [--threads N] [--epochs E] [--seed S]
 
 Same protocol as bench/wick_train_bench.cpp and libtorch_train.cpp:
@@ -10,8 +10,14 @@ Same protocol as bench/wick_train_bench.cpp and libtorch_train.cpp:
   epoch: torch.randperm shuffle, batches of 128 (last partial) gathered by
          indexing (x[idx]) -- the fast in-memory path, not DataLoader, whose
          per-sample collation would measure Python rather than PyTorch.
-  eval:  whole test set, one no-grad forward, model.eval().
-Default init (Linear: kaiming_uniform(a=sqrt(5)) weights, uniform bias).
+  eval:  whole test set, one no-grad forward, model.eval() (cnn: chunks of
+         128 images, as wick, whose convolution windows for the whole set
+         would need over 1 GB; bench/wick_train_bench.cpp says why not 1000).
+cnn: Conv2d(1,16,3,p=1), ReLU, MaxPool2d(2), Conv2d(16,32,3,p=1), ReLU,
+MaxPool2d(2), Flatten, Linear(32*7*7,10); Adam lr 1e-3; 1 epoch by default;
+the same normalized pixels, viewed as [N, 1, 28, 28].
+Default init (Linear and Conv2d: kaiming_uniform(a=sqrt(5)) weights, that is
+U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and uniform bias of the same bound).
 Prints one line "RESULT {json}".
 """
 import argparse
@@ -50,19 +56,22 @@ def load(root, prefix, binary):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--task", default="softmax", choices=["softmax", "binary", "mlp"])
+    ap.add_argument("--task", default="softmax", choices=["softmax", "binary", "mlp", "cnn"])
     ap.add_argument("--data", default="data/mnist")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=-1)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    epochs = a.epochs if a.epochs >= 0 else (5 if a.task == "softmax" else 3)
+    epochs = a.epochs if a.epochs >= 0 else {"softmax": 5, "cnn": 1}.get(a.task, 3)
     binary = a.task == "binary"
+    cnn = a.task == "cnn"
 
     t_start = time.perf_counter()
     x_train, y_train = load(a.data, "train", binary)
     x_test, y_test = load(a.data, "t10k", binary)
+    if cnn:
+        x_train, x_test = x_train.view(-1, 1, 28, 28), x_test.view(-1, 1, 28, 28)
     load_s = time.perf_counter() - t_start
 
     torch.manual_seed(a.seed)
@@ -70,10 +79,14 @@ def main():
         model = nn.Sequential(nn.Linear(784, 10))
     elif binary:
         model = nn.Sequential(nn.Linear(784, 1))
+    elif cnn:
+        model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
     else:
         model = nn.Sequential(nn.Linear(784, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Dropout(0.2),
                               nn.Linear(256, 10))
-    if a.task == "mlp":
+    if a.task in ("mlp", "cnn"):
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     else:
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -99,9 +112,14 @@ def main():
     t_eval = time.perf_counter()
     model.eval()
     with torch.no_grad():
-        out = model(x_test)
-        correct = ((out > 0).float() == y_test) if binary else (out.argmax(1) == y_test)
-        acc = correct.float().mean().item()
+        if cnn:
+            correct = sum((model(x_test[i:i + 128]).argmax(1) == y_test[i:i + 128]).sum().item()
+                          for i in range(0, len(x_test), 128))
+            acc = correct / len(x_test)
+        else:
+            out = model(x_test)
+            correct = ((out > 0).float() == y_test) if binary else (out.argmax(1) == y_test)
+            acc = correct.float().mean().item()
     eval_s = time.perf_counter() - t_eval
     total_s = time.perf_counter() - t_start
 

@@ -1,11 +1,12 @@
 // functional::unfold and conv2d, and the Conv2d layer. A convolution is the
-// windows of the input (patches.h, one row per output position) times the
-// weight: the fused linear layer does it as one GEMM over the whole batch,
-// forward and backward, so the convolution runs on the tuned GEMM kernels.
+// windows of the input (patches.h) times the weight, on the GEMM kernels: on
+// the CPU with the windows as columns, one product per sample (conv2d_cpu);
+// on other devices with the windows as rows through the fused linear layer.
 #include "wick/nn/conv.h"
 
 #include <cmath>
 
+#include "autograd/node.h"
 #include "core/core.h"
 #include "nn/patches.h"
 #include "wick/autograd.h"
@@ -13,8 +14,51 @@
 #include "wick/linalg.h"
 #include "wick/nn/functional.h"
 #include "wick/nn/init.h"
+#include "wick/reduction.h"
 
 namespace wick::nn {
+
+namespace {
+
+// The CPU convolution: the windows as columns [N, K, L] (K = C*kh*kw,
+// L = out_h*out_w), then per sample W [O, K] @ columns [K, L], which is the
+// output [O, L] already channels-first; the weight is a stride-0 batch, not a
+// copy. Backward by hand: dW = sum over samples of dY @ columns^T, db = dY
+// summed over samples and positions, dcolumns = W^T @ dY added back to the
+// pixels (columns_backward).
+Tensor conv2d_cpu(const Tensor& input, const Tensor& weight, const Tensor& bias, const detail::PatchGeometry& g) {
+  const int64_t out_channels = weight.size(0), k = g.row();
+  const Tensor cols = detail::columns(input, g, 0.0);
+  const Tensor w2 = core::contiguous(weight.detach()).reshape({out_channels, k});
+  Tensor y = core::matmul_raw("conv2d", w2.unsqueeze(0).expand({g.n, out_channels, k}), cols, false, false);
+  if (bias.defined())
+    core::binary_into("conv2d", backend::BinaryOp::Add, y, y, bias.detach().reshape({1, out_channels, 1}));
+  Tensor out = y.reshape({g.n, out_channels, g.oh, g.ow});
+  if (autograd::needs_grad({&input, &weight, &bias}))
+    autograd::record(
+        "ConvolutionBackward", {&input, &weight, &bias}, {&out},
+        // The columns are kept only for the weight's gradient.
+        [cols = weight.requires_grad() ? cols : Tensor(), sw = autograd::SavedTensor(weight, false), g, rx = input.requires_grad(), rw = weight.requires_grad(),
+         rb = bias.defined() && bias.requires_grad()](const autograd::TensorList& grads) -> autograd::TensorList {
+          if (!grads[0].defined()) return {Tensor(), Tensor(), Tensor()};
+          const char* name = "ConvolutionBackward";
+          const Tensor w = sw.get(name);
+          const int64_t o = w.size(0), kk = g.row();
+          const Tensor gy = core::contiguous(grads[0].dtype() == w.dtype() ? grads[0] : core::to_dtype(grads[0], w.dtype()))
+                                .reshape({g.n, o, g.windows()});
+          Tensor dx, dw, db;
+          if (rx) {
+            const Tensor wt = core::contiguous(w).reshape({o, kk}).unsqueeze(0).expand({g.n, o, kk});
+            dx = detail::columns_backward(core::matmul_raw(name, wt, gy, true, false), g);
+          }
+          if (rw) dw = sum(core::matmul_raw(name, gy, cols, false, true), {0}).reshape(w.sizes());
+          if (rb) db = sum(gy, {0, 2});
+          return {dx, dw, db};
+        });
+  return out;
+}
+
+}  // namespace
 
 namespace functional {
 
@@ -44,6 +88,9 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
                " elements (one per output channel), got ", bias.describe());
     core::check_same_device("conv2d", input, bias);
   }
+  if (x.is_cpu()) return detail::from_batch(conv2d_cpu(x, weight, bias, g), input);
+  // Other devices: the windows as rows [N*L, K] through the fused linear
+  // layer, whose backward autograd already has.
   const Tensor rows = detail::patches(x, g, 0.0).reshape({g.n * g.windows(), g.row()});
   const Tensor y = wick::linear(rows, weight.reshape({out_channels, g.row()}), bias);  // [N*L, out_channels]
   // Channels first again, as PyTorch lays the output out.

@@ -43,99 +43,106 @@ PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, 
 
 namespace {
 
-// Output rows (n, oy) in [r0, r1): out[n][oy * ow + ox][(ch * kh + i) * kw + j].
-// The inner loop runs along the output row for one window column: no bounds
-// checks inside it (the padded columns are filled outside), so it stays a
-// tight strided copy whatever the kernel's size.
+// The planes (n, ch) in [p0, p1): cols[n][(ch * kh + i) * kw + j][oy * ow + ox]
+// = x[n][ch][oy * sh - ph + i * dh][ox * sw - pw + j * dw], or pad outside.
+// Each (i, j, oy) fills one output row: padding, a strided (for stride 1,
+// contiguous) run of the input row, padding.
 template <typename T>
-void im2col(const T* x, T* out, const PatchGeometry& g, T pad, int64_t r0, int64_t r1) {
-  const int64_t k = g.row();
-  for (int64_t r = r0; r < r1; ++r) {
-    const int64_t n = r / g.oh, oy = r % g.oh;
-    const T* xn = x + n * g.c * g.h * g.w;
-    T* rows = out + r * g.ow * k;
-    for (int64_t ch = 0; ch < g.c; ++ch)
-      for (int64_t i = 0; i < g.kh; ++i) {
-        const int64_t yy = oy * g.sh - g.ph + i * g.dh;
-        const bool row_inside = yy >= 0 && yy < g.h;
-        const T* src = xn + (ch * g.h + (row_inside ? yy : 0)) * g.w;
-        for (int64_t j = 0; j < g.kw; ++j) {
-          T* dst = rows + (ch * g.kh + i) * g.kw + j;
-          const int64_t lo = row_inside ? g.first_inside(j) : g.ow, hi = row_inside ? g.end_inside(j) : g.ow;
-          const int64_t off = j * g.dw - g.pw;
-          for (int64_t ox = 0; ox < lo; ++ox) dst[ox * k] = pad;
-          for (int64_t ox = lo; ox < hi; ++ox) dst[ox * k] = src[ox * g.sw + off];
-          for (int64_t ox = std::max(lo, hi); ox < g.ow; ++ox) dst[ox * k] = pad;
+void im2col(const T* x, T* cols, const PatchGeometry& g, T pad, int64_t p0, int64_t p1) {
+  const int64_t L = g.windows();
+  for (int64_t p = p0; p < p1; ++p) {
+    const int64_t n = p / g.c, ch = p % g.c;
+    const T* plane = x + p * g.h * g.w;
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j) {
+        T* dst = cols + (n * g.row() + (ch * g.kh + i) * g.kw + j) * L;
+        const int64_t lo = g.first_inside(j), hi = std::max(lo, g.end_inside(j)), off = j * g.dw - g.pw;
+        for (int64_t oy = 0; oy < g.oh; ++oy, dst += g.ow) {
+          const int64_t yy = oy * g.sh - g.ph + i * g.dh;
+          if (yy < 0 || yy >= g.h) {
+            std::fill(dst, dst + g.ow, pad);
+            continue;
+          }
+          const T* src = plane + yy * g.w + off;
+          std::fill(dst, dst + lo, pad);
+          if (g.sw == 1) std::copy(src + lo, src + hi, dst + lo);
+          else
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[ox * g.sw];
+          std::fill(dst + hi, dst + g.ow, pad);
         }
       }
   }
 }
 
-// The gradient of im2col for the planes (n, ch) in [p0, p1): each window
-// value's gradient added to the pixel it was read from. A plane only
-// receives from its own channel's columns, so threads own whole planes.
+// The adjoint for the planes (n, ch) in [p0, p1). A plane receives only from
+// its own channel's columns, so threads own whole planes.
 template <typename T>
-void col2im(const T* grad_rows, T* dx, const PatchGeometry& g, int64_t p0, int64_t p1) {
-  const int64_t k = g.row();
+void col2im(const T* cols, T* dx, const PatchGeometry& g, int64_t p0, int64_t p1) {
+  const int64_t L = g.windows();
   for (int64_t p = p0; p < p1; ++p) {
     const int64_t n = p / g.c, ch = p % g.c;
     T* plane = dx + p * g.h * g.w;
-    for (int64_t oy = 0; oy < g.oh; ++oy) {
-      const T* rows = grad_rows + (n * g.windows() + oy * g.ow) * k + ch * g.kh * g.kw;
-      for (int64_t i = 0; i < g.kh; ++i) {
-        const int64_t yy = oy * g.sh - g.ph + i * g.dh;
-        if (yy < 0 || yy >= g.h) continue;
-        T* dst = plane + yy * g.w;
-        for (int64_t j = 0; j < g.kw; ++j) {
-          const T* src = rows + i * g.kw + j;
-          const int64_t off = j * g.dw - g.pw;
-          for (int64_t ox = g.first_inside(j), hi = g.end_inside(j); ox < hi; ++ox) dst[ox * g.sw + off] += src[ox * k];
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const T* src = cols + (n * g.row() + (ch * g.kh + i) * g.kw + j) * L;
+        const int64_t lo = g.first_inside(j), hi = g.end_inside(j), off = j * g.dw - g.pw;
+        for (int64_t oy = 0; oy < g.oh; ++oy, src += g.ow) {
+          const int64_t yy = oy * g.sh - g.ph + i * g.dh;
+          if (yy < 0 || yy >= g.h) continue;
+          T* dst = plane + yy * g.w + off;
+          if (g.sw == 1)
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox] += src[ox];
+          else
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox * g.sw] += src[ox];
         }
       }
-    }
   }
 }
 
-// Units of work per thread: enough values that handing them to a worker pays.
-int64_t grain_for(int64_t values_per_unit) {
-  return std::max<int64_t>(1, backend::cpu::kGrainCheap / std::max<int64_t>(1, values_per_unit));
-}
-
-template <typename T>
-void run_im2col(const Tensor& x, Tensor& out, const PatchGeometry& g, double pad_value) {
-  const T* xp = x.data_ptr<T>();
-  T* op = out.data_ptr<T>();
-  const T pad = static_cast<T>(pad_value);
-  backend::cpu::parallel_for(g.n * g.oh, grain_for(g.ow * g.row()),
-                             [&](int64_t b, int64_t e) { im2col<T>(xp, op, g, pad, b, e); });
-}
-
-template <typename T>
-void run_col2im(const Tensor& grad_rows, Tensor& dx, const PatchGeometry& g) {
-  const T* gp = grad_rows.data_ptr<T>();
-  T* dp = dx.data_ptr<T>();
-  backend::cpu::parallel_for(g.n * g.c, grain_for(g.windows() * g.kh * g.kw),
-                             [&](int64_t b, int64_t e) { col2im<T>(gp, dp, g, b, e); });
+// Planes per thread: enough values that handing them to a worker pays.
+int64_t grain_for(const PatchGeometry& g) {
+  return std::max<int64_t>(1, backend::cpu::kGrainCheap / std::max<int64_t>(1, g.kh * g.kw * g.windows()));
 }
 
 }  // namespace
 
+Tensor columns(const Tensor& input, const PatchGeometry& g, double pad_value) {
+  const Tensor x = core::contiguous(input);
+  Tensor out = core::make_tensor({g.n, g.row(), g.windows()}, x.dtype(), Device::cpu());
+  auto run = [&]<typename T>(T*) {
+    const T* xp = x.data_ptr<T>();
+    T* op = out.data_ptr<T>();
+    const T pad = static_cast<T>(pad_value);
+    backend::cpu::parallel_for(g.n * g.c, grain_for(g), [&](int64_t b, int64_t e) { im2col<T>(xp, op, g, pad, b, e); });
+  };
+  if (x.dtype() == kFloat64) run(static_cast<double*>(nullptr));
+  else run(static_cast<float*>(nullptr));
+  return out;
+}
+
+Tensor columns_backward(const Tensor& grad_columns, const PatchGeometry& g) {
+  const Tensor gc = core::contiguous(grad_columns);
+  Tensor dx = zeros({g.n, g.c, g.h, g.w}, {.dtype = gc.dtype()});
+  auto run = [&]<typename T>(T*) {
+    const T* gp = gc.data_ptr<T>();
+    T* dp = dx.data_ptr<T>();
+    backend::cpu::parallel_for(g.n * g.c, grain_for(g), [&](int64_t b, int64_t e) { col2im<T>(gp, dp, g, b, e); });
+  };
+  if (gc.dtype() == kFloat64) run(static_cast<double*>(nullptr));
+  else run(static_cast<float*>(nullptr));
+  return dx;
+}
+
 Tensor patches(const Tensor& input, const PatchGeometry& g, double pad_value) {
   if (!input.is_cpu()) return patches_composed(input, g, pad_value);
-  const Tensor x = core::contiguous(input);
-  Tensor out = core::make_tensor({g.n, g.windows(), g.row()}, x.dtype(), Device::cpu());
-  if (x.dtype() == kFloat64) run_im2col<double>(x, out, g, pad_value);
-  else run_im2col<float>(x, out, g, pad_value);
+  Tensor out = columns(input, g, pad_value).transpose(1, 2);
   if (autograd::needs_grad(input))
     autograd::record(
         "Im2ColBackward", {&input}, {&out},
-        [g, dtype = x.dtype()](const autograd::TensorList& grads) -> autograd::TensorList {
+        [g, dtype = input.dtype()](const autograd::TensorList& grads) -> autograd::TensorList {
           if (!grads[0].defined()) return {Tensor()};
-          const Tensor go = core::contiguous(grads[0].dtype() == dtype ? grads[0] : core::to_dtype(grads[0], dtype));
-          Tensor dx = zeros({g.n, g.c, g.h, g.w}, {.dtype = dtype});
-          if (dtype == kFloat64) run_col2im<double>(go, dx, g);
-          else run_col2im<float>(go, dx, g);
-          return {dx};
+          const Tensor go = grads[0].dtype() == dtype ? grads[0] : core::to_dtype(grads[0], dtype);
+          return {columns_backward(go.transpose(1, 2), g)};
         },
         /*saves=*/false);
   return out;

@@ -39,8 +39,16 @@ PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, 
 
 // [N, L, C*kh*kw]; positions in the padding read pad_value. Differentiable in
 // the input: the gradient of each row is added back to the pixels it read.
-// CPU tensors run a host kernel; others the composed form below.
+// CPU tensors: the transpose of columns() below; others the composed form.
 Tensor patches(const Tensor& input, const PatchGeometry& g, double pad_value);
+
+// CPU only, no autograd: the windows as columns, [N, C*kh*kw, L] contiguous
+// (PyTorch's unfold layout), and its adjoint, which adds each column value
+// back to the pixel it was read from ([N, C, H, W]). In this layout both
+// walk the input and the columns along image rows (contiguous copies for
+// stride 1), and a convolution's output comes out channels-first.
+Tensor columns(const Tensor& input, const PatchGeometry& g, double pad_value);
+Tensor columns_backward(const Tensor& grad_columns, const PatchGeometry& g);
 // The same from public differentiable ops (cat and index_select), for any
 // device; autograd derives its gradient. Exposed for the tests. pads_last:
 // each row lists its input values first (in window order), then its padding

@@ -414,6 +414,51 @@ TEST(CpuGemm, LargeProductsSplitOverThreadsMatchReference) {
   wick::set_num_threads(before);
 }
 
+// A batch of products each too small to split (a convolution's per-sample
+// products, the weight a stride-0 batch): the threads take whole products.
+// Every thread count gives the same bits, equal to the reference within
+// rounding; every product of the batch is written (C starts as NaN).
+TEST(CpuGemm, SmallProductBatchesSplitOverThreads) {
+  const int before = wick::get_num_threads();
+  struct Case {
+    bool ta, tb;
+    int64_t m, n, k, batch, stride_a;  // stride_a 0: one A for every product
+  };
+  for (const Case& cs : {Case{false, false, 32, 196, 144, 37, 0}, Case{true, false, 144, 196, 32, 37, 0},
+                         Case{false, true, 32, 144, 196, 37, 32 * 196}, Case{false, false, 5, 7, 3, 1000, 15}}) {
+    const int64_t sa = cs.m * cs.k, sb = cs.k * cs.n, sc = cs.m * cs.n;
+    std::mt19937 gen(static_cast<unsigned>(cs.m + cs.n + cs.batch));
+    std::uniform_real_distribution<float> u(-1, 1);
+    Buf<float> a(std::max<int64_t>(sa, cs.stride_a * cs.batch)), b(sb * cs.batch);
+    for (size_t q = 0; q < a.size(); ++q) a.at(q) = u(gen);
+    for (size_t q = 0; q < b.size(); ++q) b.at(q) = u(gen);
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2, 3}) {
+      wick::set_num_threads(threads);
+      Buf<float> c(sc * cs.batch);
+      for (size_t q = 0; q < c.size(); ++q) c.at(q) = kNaNf;
+      GemmArgs g;
+      g.trans_a = cs.ta, g.trans_b = cs.tb, g.m = cs.m, g.n = cs.n, g.k = cs.k, g.batch = cs.batch;
+      g.a = a.data(), g.lda = cs.ta ? cs.m : cs.k, g.stride_a = cs.stride_a;
+      g.b = b.data(), g.ldb = cs.tb ? cs.k : cs.n, g.stride_b = sb;
+      g.c = c.data(), g.ldc = cs.n, g.stride_c = sc;
+      cpu().gemm(g);
+      results.emplace_back(c.data(), c.data() + c.size());
+    }
+    for (int64_t q = 0; q < cs.batch; ++q) {
+      std::vector<float> want(sc, 0.0f);
+      ref_gemm<float>(cs.ta, cs.tb, cs.m, cs.n, cs.k, 1.0, a.data() + q * cs.stride_a, cs.ta ? cs.m : cs.k,
+                      b.data() + q * sb, cs.tb ? cs.k : cs.n, 0.0, want.data(), cs.n);
+      for (int64_t e = 0; e < sc; ++e)
+        ASSERT_NEAR(results[0][q * sc + e], want[e], 2e-5 * std::sqrt(double(cs.k)) + 1e-5)
+            << "m " << cs.m << " n " << cs.n << " k " << cs.k << " product " << q << " element " << e;
+    }
+    EXPECT_EQ(results[0], results[1]) << "2 threads changed the bits";
+    EXPECT_EQ(results[0], results[2]) << "3 threads changed the bits";
+  }
+  wick::set_num_threads(before);
+}
+
 // ---------------------------------------------------------------- indexing
 
 TEST(CpuIndex, IndexSelectBothDims) {

@@ -86,6 +86,26 @@ void gemm(const GemmArgs& g) {
     }
     return;
   }
+  // A batch of products each too small to split (a convolution's
+  // per-sample products): the threads take whole products instead. Each
+  // product is still computed by one thread, so the bits do not depend on
+  // the thread count. Only for distinct outputs (not a stride-0 C).
+  const int64_t macs = g.m * g.n * g.k;
+  if (g.batch > 1 && macs < kSplitMacs && g.batch * macs >= kSplitMacs && num_threads() > 1 &&
+      !in_parallel_region() && g.stride_c >= (g.m - 1) * std::max<int64_t>(g.ldc, g.n) + g.n) {
+    const int parts = static_cast<int>(std::min<int64_t>(num_threads(), g.batch));
+    const int64_t size = f32 ? 4 : 8;
+    run_chunks(parts, [&](int p) {
+      const int64_t b0 = g.batch * p / parts, b1 = g.batch * (p + 1) / parts;
+      GemmArgs sub = g;
+      sub.batch = b1 - b0;
+      sub.a = static_cast<const char*>(g.a) + b0 * g.stride_a * size;
+      sub.b = static_cast<const char*>(g.b) + b0 * g.stride_b * size;
+      sub.c = static_cast<char*>(g.c) + b0 * g.stride_c * size;
+      if (sub.batch > 0) gemm(sub);  // inside the region: each product on this thread
+    });
+    return;
+  }
   if (gemm_narrow(g)) return;
   // Stored shapes: A is [m, k] (or [k, m] when transposed), B is [k, n] (or [n, k]).
   const int64_t lda = g.trans_a ? fix_ld(g.lda, g.k, g.m) : fix_ld(g.lda, g.m, g.k);

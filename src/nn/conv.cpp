@@ -38,14 +38,15 @@ Tensor conv2d_cpu(const Tensor& input, const Tensor& weight, const Tensor& bias,
     autograd::record(
         "ConvolutionBackward", {&input, &weight, &bias}, {&out},
         // The columns are kept only for the weight's gradient.
-        [cols = weight.requires_grad() ? cols : Tensor(), sw = autograd::SavedTensor(weight, false), g, rx = input.requires_grad(), rw = weight.requires_grad(),
+        [cols = weight.requires_grad() ? cols : Tensor(), sw = autograd::SavedTensor(weight, false), g,
+         rx = input.requires_grad(), rw = weight.requires_grad(),
          rb = bias.defined() && bias.requires_grad()](const autograd::TensorList& grads) -> autograd::TensorList {
           if (!grads[0].defined()) return {Tensor(), Tensor(), Tensor()};
           const char* name = "ConvolutionBackward";
           const Tensor w = sw.get(name);
           const int64_t o = w.size(0), kk = g.row();
-          const Tensor gy = core::contiguous(grads[0].dtype() == w.dtype() ? grads[0] : core::to_dtype(grads[0], w.dtype()))
-                                .reshape({g.n, o, g.windows()});
+          const Tensor g0 = grads[0].dtype() == w.dtype() ? grads[0] : core::to_dtype(grads[0], w.dtype());
+          const Tensor gy = core::contiguous(g0).reshape({g.n, o, g.windows()});
           Tensor dx, dw, db;
           if (rx) {
             const Tensor wt = core::contiguous(w).reshape({o, kk}).unsqueeze(0).expand({g.n, o, kk});
@@ -86,6 +87,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
   if (bias.defined()) {
     WICK_CHECK(bias.dim() == 1 && bias.size(0) == out_channels, "conv2d: bias must be 1-D with ", out_channels,
                " elements (one per output channel), got ", bias.describe());
+    WICK_CHECK(bias.dtype() == input.dtype(), "conv2d: the input is ", dtype_name(input.dtype()), " but the bias is ",
+               dtype_name(bias.dtype()), "; convert one with .to(", dtype_name(bias.dtype()), ")");
     core::check_same_device("conv2d", input, bias);
   }
   if (x.is_cpu()) return detail::from_batch(conv2d_cpu(x, weight, bias, g), input);

@@ -511,6 +511,8 @@ TEST(ConvErrors, IntegerInput) {
   EXPECT_WICK_ERROR(F::unfold(xi, 2), {"unfold", "int64", "float"});
   EXPECT_WICK_ERROR(F::conv2d(randn({1, 1, 4, 4}), randn({1, 1, 2, 2}, {.dtype = kFloat64})),
                     {"conv2d", "float32", "float64"});
+  EXPECT_WICK_ERROR(F::conv2d(randn({1, 1, 4, 4}), randn({3, 1, 2, 2}), randn({3}, {.dtype = kFloat64})),
+                    {"conv2d", "bias", "float32", "float64"});
 }
 
 }  // namespace

@@ -63,11 +63,13 @@ void im2col(const T* x, T* cols, const PatchGeometry& g, T pad, int64_t p0, int6
             std::fill(dst, dst + g.ow, pad);
             continue;
           }
-          const T* src = plane + yy * g.w + off;
+          // Indices, not a pointer moved by `off`: off < 0 would point
+          // before the buffer for the first row.
+          const T* src = plane + yy * g.w;
           std::fill(dst, dst + lo, pad);
-          if (g.sw == 1) std::copy(src + lo, src + hi, dst + lo);
-          else
-            for (int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[ox * g.sw];
+          if (g.sw == 1 && hi > lo) std::copy(src + lo + off, src + hi + off, dst + lo);
+          else if (g.sw != 1)
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[ox * g.sw + off];
           std::fill(dst + hi, dst + g.ow, pad);
         }
       }
@@ -89,11 +91,11 @@ void col2im(const T* cols, T* dx, const PatchGeometry& g, int64_t p0, int64_t p1
         for (int64_t oy = 0; oy < g.oh; ++oy, src += g.ow) {
           const int64_t yy = oy * g.sh - g.ph + i * g.dh;
           if (yy < 0 || yy >= g.h) continue;
-          T* dst = plane + yy * g.w + off;
+          T* dst = plane + yy * g.w;
           if (g.sw == 1)
-            for (int64_t ox = lo; ox < hi; ++ox) dst[ox] += src[ox];
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox + off] += src[ox];
           else
-            for (int64_t ox = lo; ox < hi; ++ox) dst[ox * g.sw] += src[ox];
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox * g.sw + off] += src[ox];
         }
       }
   }

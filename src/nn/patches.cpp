@@ -25,6 +25,11 @@ PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, 
   WICK_CHECK(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got ", stride.str());
   WICK_CHECK(dilation.h > 0 && dilation.w > 0, op, ": dilation must be positive, got ", dilation.str());
   WICK_CHECK(padding.h >= 0 && padding.w >= 0, op, ": padding must be zero or positive, got ", padding.str());
+  // Bounded first, so that the sizes below cannot overflow int64.
+  constexpr int64_t kMaxArg = (int64_t{1} << 31) - 1;
+  for (const Size2* s : {&kernel, &stride, &padding, &dilation})
+    WICK_CHECK(s->h <= kMaxArg && s->w <= kMaxArg, op, ": kernel_size ", kernel.str(), ", stride ", stride.str(),
+               ", padding ", padding.str(), ", dilation ", dilation.str(), ": each must be at most 2^31 - 1");
   PatchGeometry g;
   g.n = input.size(0), g.c = input.size(1), g.h = input.size(2), g.w = input.size(3);
   g.kh = kernel.h, g.kw = kernel.w, g.sh = stride.h, g.sw = stride.w;
@@ -38,6 +43,14 @@ PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, 
              "), so there is no output position; use a smaller kernel, more padding or a larger input");
   g.oh = (padded_h - reach_h) / g.sh + 1;
   g.ow = (padded_w - reach_w) / g.sw + 1;
+  // The windows' values (the columns of a convolution, the scans of a pool),
+  // in double: a huge kernel over wide padding would otherwise overflow or
+  // loop for ever instead of failing.
+  const double values = static_cast<double>(g.n) * static_cast<double>(g.c) * static_cast<double>(g.kh) *
+                        static_cast<double>(g.kw) * static_cast<double>(g.oh) * static_cast<double>(g.ow);
+  WICK_CHECK(values <= 0x1p40, op, ": the windows of input ", shape_str(input.sizes()), " (kernel_size ",
+             kernel.str(), ", padding ", padding.str(), ", dilation ", dilation.str(), ") would hold ", values,
+             " values, past 2^40; the kernel or padding is far too large for this input");
   return g;
 }
 

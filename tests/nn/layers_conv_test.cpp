@@ -503,6 +503,18 @@ TEST(PoolErrors, PaddingMoreThanHalfTheKernel) {
 
 // wick's 2-D layers are floating-point only (PyTorch 1.13 also refuses
 // integer conv2d, max_pool2d and unfold on the CPU).
+// Sizes that would overflow int64 in the geometry, or make the windows
+// astronomically many (a kernel of 2^30 x 2^30 over padding of 2^29 is a
+// valid max pool by PyTorch's rules, and would loop for ever).
+TEST(ConvErrors, AbsurdSizes) {
+  const Tensor x = randn({1, 1, 4, 4});
+  EXPECT_WICK_ERROR(F::unfold(x, Size2{int64_t{1} << 40, 2}, Size2{int64_t{1} << 40, 1}),
+                    {"unfold", "2^31 - 1"});
+  EXPECT_WICK_ERROR(F::max_pool2d(x, int64_t{1} << 30, std::nullopt, int64_t{1} << 29),
+                    {"max_pool2d", "past 2^40", "[1, 1, 4, 4]"});
+  EXPECT_WICK_ERROR(F::conv2d(x, randn({1, 1, 2, 2}), Tensor(), int64_t{1} << 40), {"conv2d", "2^31 - 1"});
+}
+
 TEST(ConvErrors, IntegerInput) {
   const Tensor xi = ones({1, 1, 4, 4}, {.dtype = kInt64});
   EXPECT_WICK_ERROR(F::conv2d(xi, ones({1, 1, 2, 2}, {.dtype = kInt64})), {"conv2d", "int64", "float"});

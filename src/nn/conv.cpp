@@ -108,10 +108,7 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size, con
       padding(o.padding), dilation(o.dilation) {
   WICK_CHECK(in_channels > 0 && out_channels > 0, "Conv2d: in_channels and out_channels must be positive, got ",
              in_channels, " and ", out_channels);
-  WICK_CHECK(kernel_size.h > 0 && kernel_size.w > 0, "Conv2d: kernel_size must be positive, got ", kernel_size.str());
-  WICK_CHECK(stride.h > 0 && stride.w > 0, "Conv2d: stride must be positive, got ", stride.str());
-  WICK_CHECK(dilation.h > 0 && dilation.w > 0, "Conv2d: dilation must be positive, got ", dilation.str());
-  WICK_CHECK(padding.h >= 0 && padding.w >= 0, "Conv2d: padding must be zero or positive, got ", padding.str());
+  detail::check_window_args("Conv2d", kernel_size, stride, padding, dilation);
   WICK_CHECK(is_floating(o.dtype), "Conv2d: dtype must be floating, got ", dtype_name(o.dtype));
   weight = empty({out_channels, in_channels, kernel_size.h, kernel_size.w}, {.dtype = o.dtype, .device = o.device});
   register_parameter("weight", weight);

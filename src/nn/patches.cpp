@@ -13,7 +13,12 @@
 
 namespace wick::nn::detail {
 
-using wick::detail::concat;
+void check_window_args(const char* op, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation) {
+  WICK_CHECK(kernel.h > 0 && kernel.w > 0, op, ": kernel_size must be positive, got ", kernel.str());
+  WICK_CHECK(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got ", stride.str());
+  WICK_CHECK(dilation.h > 0 && dilation.w > 0, op, ": dilation must be positive, got ", dilation.str());
+  WICK_CHECK(padding.h >= 0 && padding.w >= 0, op, ": padding must be zero or positive, got ", padding.str());
+}
 
 PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, Size2 stride, Size2 padding,
                              Size2 dilation) {
@@ -21,10 +26,7 @@ PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, 
   core::check_floating(op, input);
   WICK_CHECK(input.dim() == 4, op, ": expected input [N, C, H, W] (or [C, H, W] for one image), got ",
              input.describe(), input.dim() == 2 ? "; a flat image batch needs reshape({N, C, H, W}) first" : "");
-  WICK_CHECK(kernel.h > 0 && kernel.w > 0, op, ": kernel_size must be positive, got ", kernel.str());
-  WICK_CHECK(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got ", stride.str());
-  WICK_CHECK(dilation.h > 0 && dilation.w > 0, op, ": dilation must be positive, got ", dilation.str());
-  WICK_CHECK(padding.h >= 0 && padding.w >= 0, op, ": padding must be zero or positive, got ", padding.str());
+  check_window_args(op, kernel, stride, padding, dilation);
   // Bounded first, so that the sizes below cannot overflow int64.
   constexpr int64_t kMaxArg = (int64_t{1} << 31) - 1;
   for (const Size2* s : {&kernel, &stride, &padding, &dilation})

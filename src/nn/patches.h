@@ -1,9 +1,9 @@
 #pragma once
-// The sliding windows of a 2-D layer as rows: patches(x) is [N, L, C*kh*kw],
-// one row per output position (L = out_h * out_w), each row one window in
-// (channel, kernel row, kernel column) order. Conv2d multiplies these rows
-// by its weight through the fused linear layer (one GEMM for the whole
-// batch); the pools reduce each row. functional::unfold is its transpose.
+// The sliding windows of a 2-D layer: patches(x) is [N, L, C*kh*kw], one row
+// per output position (L = out_h * out_w), each row one window in (channel,
+// kernel row, kernel column) order; columns(x) is its transpose on the CPU.
+// functional::unfold and the average pool use the windows; Conv2d uses the
+// columns on the CPU and the rows (through the fused linear layer) elsewhere.
 #include <algorithm>
 #include <cstdint>
 
@@ -31,9 +31,13 @@ struct PatchGeometry {
   }
 };
 
-// Checks the arguments of `op` (input [N, C, H, W], positive kernel, stride
-// and dilation, non-negative padding, an output of at least 1x1) and
-// returns the geometry.
+// Positive kernel, stride and dilation, non-negative padding: the checks of
+// a layer's constructor and of patch_geometry, messages led by `op`.
+void check_window_args(const char* op, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation);
+
+// Checks the arguments of `op` (input [N, C, H, W], check_window_args, each
+// at most 2^31 - 1, an output of at least 1x1, windows of at most 2^40
+// values) and returns the geometry.
 PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, Size2 stride, Size2 padding,
                              Size2 dilation);
 

@@ -39,7 +39,9 @@ PlaneWindows plane_windows(const char* op, const Tensor& x, Size2 kernel, Size2 
                            Size2 dilation, double pad_value, bool pads_last) {
   const detail::PatchGeometry g = detail::patch_geometry(op, x, kernel, stride, padding, dilation);
   const Tensor planes = x.reshape({g.n * g.c, 1, g.h, g.w});
-  const detail::PatchGeometry pg = detail::patch_geometry(op, planes, kernel, stride, padding, dilation);
+  detail::PatchGeometry pg = g;  // the same windows, each plane a one-channel image
+  pg.n = g.n * g.c;
+  pg.c = 1;
   return {pads_last ? detail::patches_composed(planes, pg, pad_value, true) : detail::patches(planes, pg, pad_value), g};
 }
 
@@ -65,12 +67,9 @@ inline void keep_max(T v, int64_t pos, bool first, T& best, int64_t& at) {
 // index within its plane, for the planes in [p0, p1). Each output sees its
 // window in PyTorch's CPU order (row by row) and with its rule (a later
 // value wins only when greater, or NaN), so ties go to the first maximum.
-// The loops run along a whole output row per window position, as im2col's;
-// with the stride known at compile time (SW > 0) GCC vectorizes them
-// (which pays on rows longer than MNIST's).
-template <typename T, int64_t SW>
+// The loops run along a whole output row per window position, as im2col's.
+template <typename T>
 void max_pool_planes(const T* x, T* out, int64_t* where, const detail::PatchGeometry& g, int64_t p0, int64_t p1) {
-  const int64_t sw = SW > 0 ? SW : g.sw;
   std::vector<T> best(static_cast<size_t>(g.ow));
   std::vector<int64_t> at(static_cast<size_t>(g.ow));
   for (int64_t p = p0; p < p1; ++p) {
@@ -86,7 +85,7 @@ void max_pool_planes(const T* x, T* out, int64_t* where, const detail::PatchGeom
           T* bp = best.data();
           int64_t* ap = at.data();
           for (int64_t ox = g.first_inside(j), hi = g.end_inside(j); ox < hi; ++ox) {
-            const int64_t pos = ox * sw + off;
+            const int64_t pos = ox * g.sw + off;
             keep_max(plane[pos], pos, ap[ox] < 0, bp[ox], ap[ox]);
           }
         }
@@ -180,9 +179,8 @@ Tensor max_pool_cpu(const Tensor& input, const detail::PatchGeometry& g) {
   backend::cpu::parallel_for(g.n * g.c, grain, [&](int64_t b, int64_t e) {
     if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1)
       max_pool_2x2<T>(xp, op, wp, g, b, e);
-    else if (g.sw == 2) max_pool_planes<T, 2>(xp, op, wp, g, b, e);
-    else if (g.sw == 1) max_pool_planes<T, 1>(xp, op, wp, g, b, e);
-    else max_pool_planes<T, 0>(xp, op, wp, g, b, e);
+    else
+      max_pool_planes<T>(xp, op, wp, g, b, e);
   });
   if (autograd::needs_grad(input))
     autograd::record("MaxPool2DWithIndicesBackward", {&input}, {&out},
@@ -209,6 +207,12 @@ Tensor max_pool_cpu(const Tensor& input, const detail::PatchGeometry& g) {
   return out;
 }
 
+// PyTorch's rule for both pools' padding.
+void check_pool_padding(const char* op, Size2 kernel_size, Size2 padding) {
+  WICK_CHECK(padding.h <= kernel_size.h / 2 && padding.w <= kernel_size.w / 2, op, ": padding ", padding.str(),
+             " must be at most half of kernel_size ", kernel_size.str(), " (PyTorch's rule)");
+}
+
 // "2" for a square size, "(2, 3)" otherwise: PyTorch prints what it was
 // given, and the square sizes are almost always given as one number.
 std::string size_repr(Size2 s) { return s.h == s.w ? std::to_string(s.h) : s.str(); }
@@ -218,9 +222,7 @@ std::string size_repr(Size2 s) { return s.h == s.w ? std::to_string(s.h) : s.str
 namespace functional {
 
 Tensor max_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride, Size2 padding, Size2 dilation) {
-  WICK_CHECK(padding.h <= kernel_size.h / 2 && padding.w <= kernel_size.w / 2, "max_pool2d: padding ", padding.str(),
-             " must be at most half of kernel_size ", kernel_size.str(),
-             " (PyTorch's rule)");
+  check_pool_padding("max_pool2d", kernel_size, padding);
   const Tensor x = detail::as_batch(input);
   if (x.defined() && x.is_cpu()) {
     const detail::PatchGeometry g =
@@ -235,8 +237,7 @@ Tensor max_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> s
 }
 
 Tensor avg_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride, Size2 padding) {
-  WICK_CHECK(padding.h <= kernel_size.h / 2 && padding.w <= kernel_size.w / 2, "avg_pool2d: padding ", padding.str(),
-             " must be at most half of kernel_size ", kernel_size.str(), " (PyTorch's rule)");
+  check_pool_padding("avg_pool2d", kernel_size, padding);
   const Tensor x = detail::as_batch(input);
   PlaneWindows w =
       plane_windows("avg_pool2d", x, kernel_size, stride.value_or(kernel_size), padding, 1, 0.0, /*pads_last=*/false);

@@ -268,8 +268,7 @@ int run_summary(const SummaryOptions& o) {
   if (!o.checkpoint.empty()) {
     spec = read_spec(o.checkpoint);
   } else {
-    const ModelFlags flags{.model = o.model, .hidden = o.hidden, .channels = o.channels, .batchnorm = o.batchnorm,
-                           .dropout = o.dropout};
+    const ModelFlags flags = model_flags(o);
     validate_model_flags(flags);
     DataRequest req{.data = o.data, .data_dir = o.data_dir, .target = o.target, .binary = o.binary, .model = o.model};
     validate_request(req);

@@ -1,6 +1,7 @@
 #include "model_spec.h"
 
 #include <algorithm>
+#include <bit>
 
 #include <nlohmann/json.hpp>
 
@@ -61,6 +62,12 @@ std::string size_flags(const ModelSpec& spec) {
 
 }  // namespace
 
+std::pair<int64_t, int64_t> ModelSpec::pooled_size() const {
+  int64_t h = input_shape.at(1), w = input_shape.at(2);
+  for (size_t b = 0; b < channels.size(); ++b) h /= 2, w /= 2;
+  return {h, w};
+}
+
 std::string cnn_geometry_problem(const ModelSpec& spec) {
   if (spec.input_shape.size() != 3)
     return concat("a cnn takes images [channels, height, width], not inputs of shape ", json(spec.input_shape).dump());
@@ -69,8 +76,9 @@ std::string cnn_geometry_problem(const ModelSpec& spec) {
   for (size_t b = 0; b < spec.channels.size(); ++b) {
     // Conv2d(3, padding 1) keeps the size; MaxPool2d(2) halves it, rounding down.
     if (h < 2 || w < 2) {
-      int64_t fit = 0;
-      for (int64_t fh = spec.input_shape[1], fw = spec.input_shape[2]; fh >= 2 && fw >= 2; fh /= 2, fw /= 2) ++fit;
+      // Halvings before the smaller side drops below 2: floor(log2(side)).
+      const int fit =
+          std::bit_width(static_cast<uint64_t>(std::min(spec.input_shape[1], spec.input_shape[2]))) - 1;
       return concat(spec.channels.size(), " pooling blocks (each MaxPool2d(2) halves the size) shrink ",
                     hw(spec.input_shape[1], spec.input_shape[2]), " images to nothing: ", path, " -> ",
                     hw(h / 2, w / 2), " at block ", b + 1, "; ", hw(spec.input_shape[1], spec.input_shape[2]),
@@ -87,17 +95,16 @@ nn::Sequential ModelSpec::build() const {
   nn::Sequential seq;
   int64_t in = 0;
   if (kind == "cnn") {
-    int64_t c_in = input_shape.at(0), h = input_shape.at(1), w = input_shape.at(2);
+    int64_t c_in = input_shape.at(0);
     for (int64_t c : channels) {
       seq.push_back(nn::Conv2d(c_in, c, 3, {.padding = 1}));
       if (batchnorm) seq.push_back(nn::BatchNorm2d(c));
       seq.push_back(nn::ReLU());
       seq.push_back(nn::MaxPool2d(2));
       c_in = c;
-      h /= 2;
-      w /= 2;
     }
     seq.push_back(nn::Flatten());
+    const auto [h, w] = pooled_size();
     in = c_in * h * w;
   } else {
     seq.push_back(nn::Flatten());
@@ -136,7 +143,6 @@ void validate_model_flags(const ModelFlags& f) {
 }
 
 void apply_model_flags(ModelSpec& spec, const ModelFlags& f) {
-  validate_model_flags(f);
   spec.kind = f.model;
   spec.hidden.clear();
   spec.channels.clear();
@@ -160,13 +166,11 @@ void check_model_size(const ModelSpec& spec) {
   for (int64_t d : spec.input_shape) in *= static_cast<double>(d);
   if (spec.kind == "cnn") {
     double c_in = static_cast<double>(spec.input_shape[0]);
-    int64_t h = spec.input_shape[1], w = spec.input_shape[2];
     for (int64_t c : spec.channels) {
       params += (9 * c_in + 1 + (spec.batchnorm ? 2 : 0)) * static_cast<double>(c);
       c_in = static_cast<double>(c);
-      h /= 2;
-      w /= 2;
     }
+    const auto [h, w] = spec.pooled_size();
     in = c_in * static_cast<double>(h) * static_cast<double>(w);
   }
   const bool stack = spec.kind == "mlp" || spec.kind == "cnn";

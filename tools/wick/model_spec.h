@@ -4,6 +4,7 @@
 // "wick.model"), so `wick eval` and `wick predict` need nothing but the file.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -37,6 +38,9 @@ struct ModelSpec {
   int64_t binary_positive = -1;       // --binary DIGIT (image datasets), else -1
 
   int64_t in_features() const;
+  // cnn: the images' height and width after every block's MaxPool2d(2)
+  // (each halves them, rounding down).
+  std::pair<int64_t, int64_t> pooled_size() const;
   // Flatten, then Linear (softmax/logistic/linear) or the MLP stack
   // Linear [BatchNorm1d] ReLU [Dropout] per hidden size, then Linear.
   // cnn: Conv2d(prev, c, 3, padding 1) [BatchNorm2d] ReLU MaxPool2d(2) per
@@ -55,13 +59,19 @@ struct ModelFlags {
   bool batchnorm = false;
   double dropout = 0;
 };
+// Taken from TrainOptions or SummaryOptions (the same field names).
+template <typename Options>
+ModelFlags model_flags(const Options& o) {
+  return {.model = o.model, .hidden = o.hidden, .channels = o.channels, .batchnorm = o.batchnorm, .dropout = o.dropout};
+}
 constexpr const char* kModelNames = "softmax, logistic, linear, mlp or cnn";
 // Flag values and combinations (UsageError naming the flag): --hidden,
 // --batchnorm and --dropout need mlp or cnn, --channels needs cnn.
 void validate_model_flags(const ModelFlags& f);
 // Sets kind, hidden, channels, batchnorm and dropout of `spec` (whose input
-// shape is known) from the flags, with their defaults (mlp: --hidden 256;
-// cnn: --channels 16,32 and no hidden layer), then check_model_size.
+// shape is known) from flags that validate_model_flags accepted, with their
+// defaults (mlp: --hidden 256; cnn: --channels 16,32 and no hidden layer),
+// then check_model_size.
 void apply_model_flags(ModelSpec& spec, const ModelFlags& f);
 
 // Weights are allocated when the model is built: a model over 1e9

@@ -125,8 +125,7 @@ SavedRun read_run_config(const std::string& json_text, const std::string& path) 
 }
 
 void validate_train_options(const TrainOptions& o) {
-  validate_model_flags({.model = o.model, .hidden = o.hidden, .channels = o.channels, .batchnorm = o.batchnorm,
-                        .dropout = o.dropout});
+  validate_model_flags(model_flags(o));
   if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw")
     usage_error("--optimizer ", o.optimizer, ": unknown optimizer; choose sgd, adam or adamw");
   if (o.schedule != "none" && o.schedule != "cosine" && o.schedule != "step" && o.schedule != "onecycle")

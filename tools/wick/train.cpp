@@ -166,8 +166,7 @@ int run_train(const TrainOptions& opts) {
   const double data_seconds = now_seconds() - t_data;
   ModelSpec spec = d.spec;
   // With the input shape known: a cnn too deep for the images is refused here.
-  apply_model_flags(spec, {.model = o.model, .hidden = o.hidden, .channels = o.channels, .batchnorm = o.batchnorm,
-                           .dropout = o.dropout});
+  apply_model_flags(spec, model_flags(o));  // o passed validate_train_options above
   manual_seed(o.seed);
   nn::Sequential model = spec.build();
   model.to(device);

@@ -37,9 +37,12 @@ void check_window_args(const char* op, Size2 kernel, Size2 stride, Size2 padding
 
 // Checks the arguments of `op` (input [N, C, H, W], check_window_args, each
 // at most 2^31 - 1, an output of at least 1x1, windows of at most 2^40
-// values) and returns the geometry.
+// values) and returns the geometry. ceil_mode (the pools'): the output
+// sizes round up, so the last windows may reach past the padded input; the
+// positions past it read as padding, as all the kernels here treat any
+// position outside the input.
 PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, Size2 stride, Size2 padding,
-                             Size2 dilation);
+                             Size2 dilation, bool ceil_mode = false);
 
 // [N, L, C*kh*kw]; positions in the padding read pad_value. Differentiable in
 // the input: the gradient of each row is added back to the pixels it read.

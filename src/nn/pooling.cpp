@@ -36,8 +36,8 @@ struct PlaneWindows {
 };
 
 PlaneWindows plane_windows(const char* op, const Tensor& x, Size2 kernel, Size2 stride, Size2 padding,
-                           Size2 dilation, double pad_value, bool pads_last) {
-  const detail::PatchGeometry g = detail::patch_geometry(op, x, kernel, stride, padding, dilation);
+                           Size2 dilation, bool ceil_mode, double pad_value, bool pads_last) {
+  const detail::PatchGeometry g = detail::patch_geometry(op, x, kernel, stride, padding, dilation, ceil_mode);
   const Tensor planes = x.reshape({g.n * g.c, 1, g.h, g.w});
   detail::PatchGeometry pg = g;  // the same windows, each plane a one-channel image
   pg.n = g.n * g.c;
@@ -137,6 +137,7 @@ void max_pool_2x2_row(const float* r0, const float* r1, float* out, int64_t* whe
 #endif
 
 // The common MaxPool2d(2): 2x2 windows, stride 2, no padding or dilation,
+// every window inside the input (not so with ceil_mode on an odd size),
 // as straight-line code per output (the general loops above spend most of
 // their time on loop control for windows this small). Same order and rule.
 template <typename T>
@@ -177,7 +178,8 @@ Tensor max_pool_cpu(const Tensor& input, const detail::PatchGeometry& g) {
   int64_t* wp = where.data_ptr<int64_t>();
   const int64_t grain = std::max<int64_t>(1, backend::cpu::kGrainCheap / std::max<int64_t>(1, g.h * g.w));
   backend::cpu::parallel_for(g.n * g.c, grain, [&](int64_t b, int64_t e) {
-    if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1)
+    if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 &&
+        2 * g.oh <= g.h && 2 * g.ow <= g.w)
       max_pool_2x2<T>(xp, op, wp, g, b, e);
     else
       max_pool_planes<T>(xp, op, wp, g, b, e);
@@ -213,58 +215,102 @@ void check_pool_padding(const char* op, Size2 kernel_size, Size2 padding) {
              " must be at most half of kernel_size ", kernel_size.str(), " (PyTorch's rule)");
 }
 
-// "2" for a square size, "(2, 3)" otherwise: PyTorch prints what it was
-// given, and the square sizes are almost always given as one number.
-std::string size_repr(Size2 s) { return s.h == s.w ? std::to_string(s.h) : s.str(); }
+// The divisor of each output position of avg_pool2d ([oh * ow]), as
+// PyTorch's kernel: the window clipped to the padded input (positions past
+// it, with ceil_mode, never count), then to the input itself unless
+// count_include_pad. Empty when every window divides by kh * kw, the plain
+// mean.
+std::vector<double> avg_divisors(const detail::PatchGeometry& g, bool count_include_pad) {
+  std::vector<double> d(static_cast<size_t>(g.windows()));
+  bool plain = true;
+  for (int64_t oy = 0; oy < g.oh; ++oy)
+    for (int64_t ox = 0; ox < g.ow; ++ox) {
+      const int64_t y0 = oy * g.sh - g.ph, x0 = ox * g.sw - g.pw;
+      const int64_t y1 = std::min(y0 + g.kh, g.h + g.ph), x1 = std::min(x0 + g.kw, g.w + g.pw);
+      const int64_t n = count_include_pad ? (y1 - y0) * (x1 - x0)
+                                          : (std::min(y1, g.h) - std::max<int64_t>(y0, 0)) *
+                                                (std::min(x1, g.w) - std::max<int64_t>(x0, 0));
+      d[static_cast<size_t>(oy * g.ow + ox)] = static_cast<double>(n);
+      plain = plain && n == g.kh * g.kw;
+    }
+  if (plain) d.clear();
+  return d;
+}
+
+std::string bool_repr(bool b) { return b ? "True" : "False"; }
 
 }  // namespace
 
 namespace functional {
 
-Tensor max_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride, Size2 padding, Size2 dilation) {
+Tensor max_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride, Size2 padding, Size2 dilation,
+                  bool ceil_mode) {
   check_pool_padding("max_pool2d", kernel_size, padding);
   const Tensor x = detail::as_batch(input);
   if (x.defined() && x.is_cpu()) {
-    const detail::PatchGeometry g =
-        detail::patch_geometry("max_pool2d", x, kernel_size, stride.value_or(kernel_size), padding, dilation);
+    const detail::PatchGeometry g = detail::patch_geometry("max_pool2d", x, kernel_size, stride.value_or(kernel_size),
+                                                           padding, dilation, ceil_mode);
     return detail::from_batch(x.dtype() == kFloat64 ? max_pool_cpu<double>(x, g) : max_pool_cpu<float>(x, g), input);
   }
   // Other devices: the windows with their padding last, so that a tie of
   // -inf values goes to the first input value as on the CPU and in PyTorch.
   PlaneWindows w = plane_windows("max_pool2d", x, kernel_size, stride.value_or(kernel_size), padding, dilation,
-                                 -std::numeric_limits<double>::infinity(), /*pads_last=*/true);
+                                 ceil_mode, -std::numeric_limits<double>::infinity(), /*pads_last=*/true);
   return to_image(max(w.rows, 2).values, w.g, input);
 }
 
-Tensor avg_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride, Size2 padding) {
+Tensor avg_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride, Size2 padding, bool ceil_mode,
+                  bool count_include_pad, std::optional<int64_t> divisor_override) {
   check_pool_padding("avg_pool2d", kernel_size, padding);
+  WICK_CHECK(divisor_override.value_or(1) != 0,
+             "avg_pool2d: divisor_override is 0; leave it unset to divide by the window size, or give a nonzero value");
   const Tensor x = detail::as_batch(input);
-  PlaneWindows w =
-      plane_windows("avg_pool2d", x, kernel_size, stride.value_or(kernel_size), padding, 1, 0.0, /*pads_last=*/false);
-  return to_image(mean(w.rows, {2}), w.g, input);
+  PlaneWindows w = plane_windows("avg_pool2d", x, kernel_size, stride.value_or(kernel_size), padding, 1, ceil_mode,
+                                 0.0, /*pads_last=*/false);
+  if (divisor_override)
+    return to_image(sum(w.rows, {2}) / static_cast<double>(*divisor_override), w.g, input);
+  const std::vector<double> d = avg_divisors(w.g, count_include_pad);
+  if (d.empty()) return to_image(mean(w.rows, {2}), w.g, input);
+  // Windows of different sizes: each sum over its own count ([L], broadcast
+  // over the planes).
+  const Tensor divisor = from_vector(d, {w.g.windows()}, {.dtype = x.dtype(), .device = x.device()});
+  return to_image(sum(w.rows, {2}) / divisor, w.g, input);
 }
 
 }  // namespace functional
 
 MaxPool2d::MaxPool2d(Size2 kernel_size, const MaxPool2dOptions& o)
-    : kernel_size(kernel_size), stride(o.stride.value_or(kernel_size)), padding(o.padding), dilation(o.dilation) {}
+    : kernel_size(kernel_size),
+      stride(o.stride.value_or(kernel_size)),
+      padding(o.padding),
+      dilation(o.dilation),
+      ceil_mode(o.ceil_mode) {}
 
 Tensor MaxPool2d::forward(const Tensor& input) {
-  return functional::max_pool2d(input, kernel_size, stride, padding, dilation);
+  return functional::max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode);
 }
 
+// The sizes as they were given ("2" or "(2, 2)"), as PyTorch prints them.
 std::string MaxPool2d::extra_repr() const {
-  return "kernel_size=" + size_repr(kernel_size) + ", stride=" + size_repr(stride) + ", padding=" + size_repr(padding) +
-         ", dilation=" + size_repr(dilation) + ", ceil_mode=False";
+  return "kernel_size=" + kernel_size.given() + ", stride=" + stride.given() + ", padding=" + padding.given() +
+         ", dilation=" + dilation.given() + ", ceil_mode=" + bool_repr(ceil_mode);
 }
 
 AvgPool2d::AvgPool2d(Size2 kernel_size, const AvgPool2dOptions& o)
-    : kernel_size(kernel_size), stride(o.stride.value_or(kernel_size)), padding(o.padding) {}
+    : kernel_size(kernel_size),
+      stride(o.stride.value_or(kernel_size)),
+      padding(o.padding),
+      ceil_mode(o.ceil_mode),
+      count_include_pad(o.count_include_pad),
+      divisor_override(o.divisor_override) {}
 
-Tensor AvgPool2d::forward(const Tensor& input) { return functional::avg_pool2d(input, kernel_size, stride, padding); }
+Tensor AvgPool2d::forward(const Tensor& input) {
+  return functional::avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override);
+}
 
+// PyTorch 1.13 prints these three only, whatever the other options.
 std::string AvgPool2d::extra_repr() const {
-  return "kernel_size=" + size_repr(kernel_size) + ", stride=" + size_repr(stride) + ", padding=" + size_repr(padding);
+  return "kernel_size=" + kernel_size.given() + ", stride=" + stride.given() + ", padding=" + padding.given();
 }
 
 }  // namespace wick::nn

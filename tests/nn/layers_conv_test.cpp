@@ -18,6 +18,7 @@
 
 #include "autograd/gradcheck.h"
 #include "core/expect_error.h"
+#include "nn/conv_test_util.h"
 #include "nn/layers_test_util.h"
 #include "nn/patches.h"
 #include "wick/nn.h"
@@ -29,41 +30,8 @@ namespace {
 namespace F = nn::functional;
 using nn::Size2;
 using testing::close_to;
+using namespace testing::conv;  // NOLINT: the fixture helpers
 
-std::string conv_path(const std::string& name) { return std::string(WICK_TEST_DATA_DIR) + "/conv/" + name + ".npy"; }
-Tensor conv_fixture(const std::string& name) { return load_npy(conv_path(name)); }
-
-// The call's arguments, stored next to the case so the test cannot drift
-// from the script: int64 [kh, kw, sh, sw, ph, pw, dh, dw].
-struct Args {
-  Size2 kernel = 1, stride = 1, padding = 0, dilation = 1;
-};
-Args read_args(const std::string& c) {
-  auto v = conv_fixture(c + ".args").to_vector<int64_t>();
-  return {{v[0], v[1]}, {v[2], v[3]}, {v[4], v[5]}, {v[6], v[7]}};
-}
-
-// float64 agrees with PyTorch to rounding; float32 sums in another order.
-struct Tol {
-  double rtol, atol;
-};
-Tol tol_for(const Tensor& t) { return t.dtype() == kFloat64 ? Tol{1e-10, 1e-12} : Tol{2e-5, 2e-5}; }
-
-using Op = std::function<Tensor(const Tensor&, const Args&)>;
-
-// y = op(x) and d(sum(y * gy))/dx against the fixture, through autograd.
-void check_case(const std::string& c, const Op& op) {
-  SCOPED_TRACE(c);
-  const Args a = read_args(c);
-  Tensor x = conv_fixture(c + ".x").requires_grad_();
-  const Tol t = tol_for(x);
-  Tensor y = op(x, a);
-  EXPECT_EQ(y.dtype(), x.dtype());
-  EXPECT_TRUE(close_to(y, conv_fixture(c + ".y"), t.rtol, t.atol));
-  y.backward(conv_fixture(c + ".gy"));
-  ASSERT_TRUE(x.grad().defined());
-  EXPECT_TRUE(close_to(x.grad(), conv_fixture(c + ".dx"), t.rtol, t.atol));
-}
 
 TEST(ConvReference, UnfoldMatchesPyTorch) {
   for (const char* c : {"unfold_k3", "unfold_k23_s21_d2_p1", "unfold_k3_p1_s1", "unfold_k32_d12_p01_s12",
@@ -111,8 +79,6 @@ TEST(ConvReference, Conv2dModuleMatchesPyTorch) {
   }
 }
 
-Tensor max_pool(const Tensor& x, const Args& a) { return F::max_pool2d(x, a.kernel, a.stride, a.padding, a.dilation); }
-Tensor avg_pool(const Tensor& x, const Args& a) { return F::avg_pool2d(x, a.kernel, a.stride, a.padding); }
 
 TEST(PoolReference, MaxPool2dMatchesPyTorch) {
   for (const char* c : {"maxpool_k2", "maxpool_k3_s2_p1", "maxpool_d2", "maxpool_k23_s12_d2_p1", "maxpool_unbatched",
@@ -153,20 +119,6 @@ TEST(PoolReference, MaxPool2x2Float32KernelMatchesFloat64) {
       EXPECT_TRUE(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]))) << "output " << i << ": " << a[i] << " vs " << b[i];
     EXPECT_TRUE(equal(x32.grad().to(kFloat64), x64.grad())) << "gradients differ: the maxima were picked differently";
   }
-}
-
-// What max_pool2d runs off the CPU (pooling.cpp): each plane's windows from
-// the composed patches, padded with -inf and padding last in each row,
-// reduced by max(dim). Run here on
-// CPU tensors, it must match PyTorch as the CPU kernel does, ties and NaN
-// included, so both devices route the gradient alike.
-Tensor composed_max_pool(const Tensor& input, const Args& a) {
-  const Tensor x = nn::detail::as_batch(input);
-  const Tensor planes = x.reshape({x.size(0) * x.size(1), 1, x.size(2), x.size(3)});
-  const auto g = nn::detail::patch_geometry("max_pool2d", planes, a.kernel, a.stride, a.padding, a.dilation);
-  const Tensor rows =
-      nn::detail::patches_composed(planes, g, -std::numeric_limits<double>::infinity(), /*pads_last=*/true);
-  return nn::detail::from_batch(max(rows, 2).values.reshape({x.size(0), x.size(1), g.oh, g.ow}), input);
 }
 
 TEST(PoolReference, MaxPool2dComposedFormMatchesPyTorch) {
@@ -296,9 +248,12 @@ TEST(ConvPatches, CpuKernelMatchesComposed) {
   struct Case {
     Shape shape;
     Size2 kernel, stride, padding, dilation;
+    bool ceil_mode = false;
   };
   const Case cases[] = {
       {{2, 3, 6, 7}, 3, 1, 1, 1},
+      {{2, 2, 7, 6}, 3, 2, 1, 1, true},  // ceil_mode: the last windows hang past the padding
+      {{1, 2, 5, 9}, 2, {2, 3}, 0, {1, 2}, true},
       {{1, 2, 7, 9}, {2, 3}, {2, 1}, {1, 0}, {2, 1}},
       {{2, 1, 5, 5}, 5, 1, 2, 1},       // windows mostly padding
       {{3, 2, 8, 6}, 2, 2, 0, 3},       // dilation leaves pixels no window reads
@@ -311,7 +266,8 @@ TEST(ConvPatches, CpuKernelMatchesComposed) {
       for (double pad : {0.0, -2.5, -std::numeric_limits<double>::infinity()}) {
         SCOPED_TRACE(shape_str(c.shape) + " " + dtype_name(dt) + " pad " + std::to_string(pad));
         const Tensor base = randn(c.shape, {.dtype = dt});
-        const auto g = nn::detail::patch_geometry("patches", base, c.kernel, c.stride, c.padding, c.dilation);
+        const auto g =
+            nn::detail::patch_geometry("patches", base, c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode);
         Tensor xa = base.clone().requires_grad_(), xb = base.clone().requires_grad_();
         Tensor ya = nn::detail::patches(xa, g, pad), yb = nn::detail::patches_composed(xb, g, pad);
         ASSERT_EQ(ya.sizes(), (Shape{g.n, g.windows(), g.row()}));

@@ -13,6 +13,8 @@ case <name> has:
   <name>.y      the output
   <name>.gy     a fixed upstream gradient of y's shape
   <name>.dx     d(sum(y * gy))/dx;  conv also .dw and (with a bias) .db
+  <name>.opts   pools with options other than PyTorch's defaults only: int64
+                [ceil_mode, count_include_pad, divisor_override or 0]
 
 The C++ test lists the case names; a case it names but this script did not
 write fails there as a missing file.
@@ -110,14 +112,19 @@ conv_case("conv_f32", (2, 3, 8, 8), (4, 3, 3, 3), stride=2, padding=1, dtype=np.
 
 
 # ---- max_pool2d / avg_pool2d: forward and input gradient ----
-def pool_case(name, op, x, kernel, stride=None, padding=0, dilation=1):
+def pool_case(name, op, x, kernel, stride=None, padding=0, dilation=1, ceil_mode=False, count_include_pad=True,
+              divisor_override=None):
     s = kernel if stride is None else stride
     save_args(name, kernel, s, padding, dilation)
+    if ceil_mode or not count_include_pad or divisor_override is not None:
+        save(name + ".opts", np.array([ceil_mode, count_include_pad, divisor_override or 0], dtype=np.int64))
     if op == "max":
-        fn = lambda t: F.max_pool2d(t, kernel, stride, padding, dilation)  # noqa: E731
+        assert count_include_pad and divisor_override is None
+        fn = lambda t: F.max_pool2d(t, kernel, stride, padding, dilation, ceil_mode)  # noqa: E731
     else:
         assert dilation == 1
-        fn = lambda t: F.avg_pool2d(t, kernel, stride, padding)  # noqa: E731
+        fn = lambda t: F.avg_pool2d(t, kernel, stride, padding, ceil_mode, count_include_pad,  # noqa: E731
+                                    divisor_override)
     run(name, fn, x)
 
 
@@ -152,6 +159,24 @@ pool_case("avgpool_k3_s2_p1", "avg", normal((2, 2, 7, 7)), 3, 2, 1)
 pool_case("avgpool_k23_s12", "avg", normal((1, 2, 5, 7)), (2, 3), (1, 2))
 pool_case("avgpool_unbatched", "avg", normal((2, 5, 4)), 2, 1)
 pool_case("avgpool_f32", "avg", normal((2, 3, 6, 6), np.float32), 2)
+
+# ---- the pools' options (after every case above, so their inputs stay as they were) ----
+# ceil_mode: the last window hangs over the edge (odd sizes; the float32 case
+# passes the vectorized 2x2 kernel's size guard)
+pool_case("maxpool_ceil_k2", "max", normal((2, 2, 5, 7)), 2, ceil_mode=True)
+pool_case("maxpool_ceil_k3_s2_p1", "max", normal((1, 2, 6, 8)), 3, 2, 1, ceil_mode=True)
+pool_case("maxpool_ceil_k2_s2_d2", "max", normal((1, 2, 6, 7)), 2, 2, 0, 2, ceil_mode=True)
+pool_case("maxpool_ceil_f32", "max", normal((2, 3, 5, 9), np.float32), 2, ceil_mode=True)
+# the rule that drops a last window starting in the right padding: (5 + 2 -
+# 2) / 2 rounds up to 3 (4 positions), but the fourth would start at row 5
+pool_case("maxpool_ceil_dropped", "max", normal((1, 1, 5, 5)), 2, 2, 1, ceil_mode=True)
+pool_case("avgpool_ceil_k2", "avg", normal((2, 2, 5, 7)), 2, ceil_mode=True)
+pool_case("avgpool_ceil_k3_s2_p1", "avg", normal((1, 2, 6, 8)), 3, 2, 1, ceil_mode=True)
+pool_case("avgpool_nopad_k3_s1_p1", "avg", normal((1, 2, 5, 6)), 3, 1, 1, count_include_pad=False)
+pool_case("avgpool_ceil_nopad_k3_s2_p1", "avg", normal((2, 1, 6, 7)), 3, 2, 1, ceil_mode=True,
+          count_include_pad=False)
+pool_case("avgpool_divisor3_k2_p1", "avg", normal((1, 2, 4, 5)), 2, 1, 1, divisor_override=3)
+pool_case("avgpool_ceil_f32", "avg", normal((2, 3, 5, 5), np.float32), 2, ceil_mode=True)
 
 files = os.listdir(OUT)
 print("wrote", len(files), "files,", sum(os.path.getsize(os.path.join(OUT, f)) for f in files), "bytes, to",

@@ -62,13 +62,15 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Te
               Size2 padding = 0, Size2 dilation = 1);
 // Each window's maximum; stride defaults to kernel_size, padding reads -inf
 // and may be at most half the kernel (PyTorch's rule). The gradient goes to
-// the first maximum of each window. ceil_mode and return_indices are not
-// offered (PyTorch's defaults: floor, values only).
+// the first maximum of each window. ceil_mode rounds the output size up
+// (pooling.h); return_indices is not offered.
 Tensor max_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride = std::nullopt,
-                  Size2 padding = 0, Size2 dilation = 1);
-// Each window's mean, padding counted as zeros in the divisor
-// (count_include_pad=True, PyTorch's default; no ceil_mode).
+                  Size2 padding = 0, Size2 dilation = 1, bool ceil_mode = false);
+// Each window's mean. The divisor, as PyTorch's: the window clipped to the
+// padded input (count_include_pad, the default) or to the input alone, or
+// divisor_override (nonzero) for every window. Arguments in PyTorch's order.
 Tensor avg_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride = std::nullopt,
-                  Size2 padding = 0);
+                  Size2 padding = 0, bool ceil_mode = false, bool count_include_pad = true,
+                  std::optional<int64_t> divisor_override = std::nullopt);
 
 }  // namespace wick::nn::functional

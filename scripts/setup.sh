@@ -18,6 +18,7 @@ packages=(
   cmake             # 3.25 in Debian 12
   g++
   libopenblas-dev   # GEMM
+  libdnnl-dev       # oneDNN 2.x: float32 CPU convolutions (optional for CMake, WICK_DNNL=AUTO uses it when present)
   zlib1g-dev        # .gz datasets
   libgtest-dev      # unit tests
   libgmock-dev

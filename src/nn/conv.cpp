@@ -2,12 +2,15 @@
 // windows of the input (patches.h) times the weight, on the GEMM kernels: on
 // the CPU with the windows as columns, one product per sample (conv2d_cpu);
 // on other devices with the windows as rows through the fused linear layer.
+// Float32 on the CPU goes to oneDNN instead when wick is built with it
+// (conv2d_dnnl; nn/conv_cpu.h).
 #include "wick/nn/conv.h"
 
 #include <cmath>
 
 #include "autograd/node.h"
 #include "core/core.h"
+#include "nn/conv_cpu.h"
 #include "nn/patches.h"
 #include "wick/autograd.h"
 #include "wick/creation.h"
@@ -16,9 +19,84 @@
 #include "wick/nn/init.h"
 #include "wick/reduction.h"
 
+#ifdef WICK_HAVE_DNNL
+#include "backend/cpu/dnnl_conv.h"
+#endif
+
 namespace wick::nn {
 
+namespace detail {
+
 namespace {
+// Per thread, so a test forcing im2col does not change other threads' convolutions.
+thread_local bool t_force_im2col = false;
+thread_local uint64_t t_dnnl_count = 0;
+}  // namespace
+
+uint64_t conv_dnnl_count() { return t_dnnl_count; }
+
+bool conv_has_dnnl() {
+#ifdef WICK_HAVE_DNNL
+  return true;
+#else
+  return false;
+#endif
+}
+
+ForceIm2colConv::ForceIm2colConv() : saved_(t_force_im2col) { t_force_im2col = true; }
+ForceIm2colConv::~ForceIm2colConv() { t_force_im2col = saved_; }
+
+}  // namespace detail
+
+namespace {
+
+#ifdef WICK_HAVE_DNNL
+backend::cpu::ConvShape dnnl_shape(const detail::PatchGeometry& g, int64_t out_channels, bool bias) {
+  return {.n = g.n, .c = g.c, .h = g.h, .w = g.w, .o = out_channels, .kh = g.kh, .kw = g.kw, .sh = g.sh,
+          .sw = g.sw, .ph = g.ph, .pw = g.pw, .dh = g.dh, .dw = g.dw, .oh = g.oh, .ow = g.ow, .bias = bias};
+}
+
+// Float32 on oneDNN (backend/cpu/dnnl_conv.h). The node keeps the input and
+// the weight, as PyTorch's ConvolutionBackward does (modifying either in
+// place before backward is an error), and computes only the gradients asked
+// for, in the weight's dtype like the im2col path.
+Tensor conv2d_dnnl(const Tensor& input, const Tensor& weight, const Tensor& bias, const backend::cpu::ConvShape& s) {
+  const Tensor x = core::contiguous(input.detach()), w = core::contiguous(weight.detach());
+  const Tensor b = s.bias ? core::contiguous(bias.detach()) : Tensor();
+  Tensor out = core::make_tensor({s.n, s.o, s.oh, s.ow}, kFloat32, input.device());
+  backend::cpu::dnnl_conv2d_forward(s, x.data_ptr<float>(), w.data_ptr<float>(),
+                                    s.bias ? b.data_ptr<float>() : nullptr, out.data_ptr<float>());
+  ++detail::t_dnnl_count;
+  if (autograd::needs_grad({&input, &weight, &bias}))
+    autograd::record(
+        "ConvolutionBackward", {&input, &weight, &bias}, {&out},
+        [sx = autograd::SavedTensor(input, false), sw = autograd::SavedTensor(weight, false), s,
+         rx = input.requires_grad(), rw = weight.requires_grad(),
+         rb = bias.defined() && bias.requires_grad()](const autograd::TensorList& grads) -> autograd::TensorList {
+          if (!grads[0].defined()) return {Tensor(), Tensor(), Tensor()};
+          const char* name = "ConvolutionBackward";
+          const Tensor w = core::contiguous(sw.get(name).detach());
+          const Tensor g0 = grads[0].dtype() == w.dtype() ? grads[0] : core::to_dtype(grads[0], w.dtype());
+          const Tensor gy = core::contiguous(g0);
+          Tensor dx, dw, db;
+          if (rx) {
+            dx = core::make_tensor({s.n, s.c, s.h, s.w}, kFloat32, w.device());
+            backend::cpu::dnnl_conv2d_backward_data(s, gy.data_ptr<float>(), w.data_ptr<float>(), dx.data_ptr<float>());
+          }
+          if (rw) {
+            const Tensor x = core::contiguous(sx.get(name).detach());
+            dw = core::make_tensor(w.sizes(), kFloat32, w.device());
+            if (rb) db = core::make_tensor({s.o}, kFloat32, w.device());
+            backend::cpu::dnnl_conv2d_backward_weights(s, x.data_ptr<float>(), gy.data_ptr<float>(),
+                                                       dw.data_ptr<float>(), rb ? db.data_ptr<float>() : nullptr);
+          } else if (rb) {
+            db = sum(gy.reshape({s.n, s.o, s.oh * s.ow}), {0, 2});
+          }
+          return {dx, dw, db};
+        });
+  return out;
+}
+#endif
 
 // The CPU convolution: the windows as columns [N, K, L] (K = C*kh*kw,
 // L = out_h*out_w), then per sample W [O, K] @ columns [K, L], which is the
@@ -28,6 +106,14 @@ namespace {
 // pixels (columns_backward).
 Tensor conv2d_cpu(const Tensor& input, const Tensor& weight, const Tensor& bias, const detail::PatchGeometry& g) {
   const int64_t out_channels = weight.size(0), k = g.row();
+#ifdef WICK_HAVE_DNNL
+  // Empty tensors (a batch of 0) stay on im2col, which handles them; oneDNN need not.
+  if (input.dtype() == kFloat32 && !detail::t_force_im2col && g.n > 0 && g.c > 0 && out_channels > 0) {
+    const backend::cpu::ConvShape s = dnnl_shape(g, out_channels, bias.defined());
+    // A geometry oneDNN declines (none known among valid ones) keeps im2col.
+    if (backend::cpu::dnnl_conv2d_supported(s)) return conv2d_dnnl(input, weight, bias, s);
+  }
+#endif
   const Tensor cols = detail::columns(input, g, 0.0);
   const Tensor w2 = core::contiguous(weight.detach()).reshape({out_channels, k});
   Tensor y = core::matmul_raw("conv2d", w2.unsqueeze(0).expand({g.n, out_channels, k}), cols, false, false);

@@ -101,6 +101,10 @@ TEST_F(CudaParity, LayersForwardBackward) {
     check_forward_backward("unfold", {img}, [](auto& v) { return F::unfold(v[0], 3, 1, 1, 2); });
     check_forward_backward("max_pool2d", {img}, [](auto& v) { return F::max_pool2d(v[0], 3, 2, 1); });
     check_forward_backward("avg_pool2d", {img}, [](auto& v) { return F::avg_pool2d(v[0], 2); });
+    // Rounding up: windows past the edge (9 rows, 8 columns), divisors that differ per window.
+    check_forward_backward("max_pool2d ceil_mode", {img}, [](auto& v) { return F::max_pool2d(v[0], 2, 2, 0, 1, true); });
+    check_forward_backward("avg_pool2d ceil_mode, count_include_pad=False", {img},
+                           [](auto& v) { return F::avg_pool2d(v[0], 3, 2, 1, true, false); });
   }
 }
 

@@ -20,6 +20,8 @@ packages=(
   libopenblas-dev   # GEMM
   libdnnl-dev       # oneDNN 2.x: float32 CPU convolutions (optional for CMake, WICK_DNNL=AUTO uses it when present)
   zlib1g-dev        # .gz datasets
+  libopenmpi-dev    # data-parallel training over MPI (optional for CMake, WICK_MPI=AUTO uses it when present)
+  openmpi-bin       # mpirun: `mpirun -np 2 wick train`, and the tests/distributed/ multi-process tests
   libgtest-dev      # unit tests
   libgmock-dev
   libbenchmark-dev  # bench/

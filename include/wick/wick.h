@@ -4,6 +4,7 @@
 #include "wick/creation.h"
 #include "wick/data/data.h"
 #include "wick/device.h"
+#include "wick/nn/data_parallel.h"  // and wick/distributed.h
 #include "wick/dtype.h"
 #include "wick/elementwise.h"
 #include "wick/error.h"

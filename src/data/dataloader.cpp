@@ -210,20 +210,39 @@ DataLoader::DataLoader(const Dataset& dataset, DataLoaderOptions options)
   WICK_CHECK(options_.num_workers == 0 || options_.num_workers == 1, "DataLoader: num_workers must be 0 (batches built ",
              "inline) or 1 (built ahead on one background thread), got ", options_.num_workers);
   WICK_CHECK(dataset.size() > 0, "DataLoader: the dataset is empty (size() == 0); nothing to load");
+  WICK_CHECK(options_.world_size >= 1 && options_.rank >= 0 && options_.rank < options_.world_size,
+             "DataLoader: rank ", options_.rank, " is not in a world of ", options_.world_size,
+             " processes; pass world_size >= 1 and 0 <= rank < world_size (distributed::rank(), ",
+             "distributed::world_size())");
+}
+
+int64_t DataLoader::examples() const {
+  const int64_t n = dataset_->size(), w = options_.world_size;
+  return n / w + (n % w != 0 ? 1 : 0);
 }
 
 int64_t DataLoader::size() const {
-  const int64_t n = dataset_->size(), b = options_.batch_size;
+  const int64_t n = examples(), b = options_.batch_size;
   // Not (n + b - 1) / b: that overflows for a batch_size near INT64_MAX.
   return n / b + (!options_.drop_last && n % b != 0 ? 1 : 0);
 }
 
 std::vector<int64_t> DataLoader::order(int64_t epoch) const {
   const int64_t n = dataset_->size();
-  if (options_.shuffle) return detail::permutation(n, options_.seed, static_cast<uint64_t>(epoch));
-  std::vector<int64_t> o(static_cast<size_t>(n));
-  std::iota(o.begin(), o.end(), int64_t{0});
-  return o;
+  std::vector<int64_t> o;
+  if (options_.shuffle) {
+    o = detail::permutation(n, options_.seed, static_cast<uint64_t>(epoch));
+  } else {
+    o.resize(static_cast<size_t>(n));
+    std::iota(o.begin(), o.end(), int64_t{0});
+  }
+  if (options_.world_size == 1) return o;
+  // DistributedSampler's shard: the padded order's positions rank, rank + w, ...
+  // Position i of the padded order is o[i % n] (the wrap-around padding).
+  const int64_t per_rank = examples(), w = options_.world_size;
+  std::vector<int64_t> shard(static_cast<size_t>(per_rank));
+  for (int64_t k = 0; k < per_rank; ++k) shard[static_cast<size_t>(k)] = o[static_cast<size_t>((options_.rank + k * w) % n)];
+  return shard;
 }
 
 DataLoader::Iterator DataLoader::begin() {

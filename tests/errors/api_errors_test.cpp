@@ -147,6 +147,31 @@ std::vector<Row> rows() {
          loader.begin();
        },
        {"DataLoader", "transform", "[4, 2]", "4 targets"}},
+      {"data_loader_shard_rank_out_of_world", K::Error,
+       [] {
+         data::TensorDataset ds(zeros({4, 2}), zeros({4}));
+         data::DataLoader loader(ds, {.batch_size = 2, .rank = 2, .world_size = 2});
+       },
+       {"DataLoader", "rank 2", "world of 2"}},
+      // ---- data-parallel collectives (in this process: a world of one) ----
+      {"distributed_all_reduce_dtype", K::Error,
+       [] {
+         Tensor t = zeros({4}, {.dtype = kUInt8});
+         distributed::all_reduce(t);
+       },
+       {"distributed::all_reduce", "uint8", "float32, float64 and int64"}},
+      {"distributed_all_reduce_non_contiguous", K::Error,
+       [] {
+         Tensor t = zeros({3, 4}).transpose(0, 1);
+         distributed::all_reduce(t);
+       },
+       {"distributed::all_reduce", "non-contiguous", "contiguous()"}},
+      {"distributed_broadcast_root_out_of_world", K::Error,
+       [] {
+         Tensor t = zeros({4});
+         distributed::broadcast(t, 1);
+       },
+       {"distributed::broadcast", "root 1", "0..0"}},
       {"data_normalize_nan_std", K::Error, [] { data::Normalize({0.5}, {std::nan("")}); }, {"Normalize", "std", "nan"}},
       // ---- modules, state_dicts, optimizers ----
       {"state_dict_missing_key", K::Error,

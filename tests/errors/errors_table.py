@@ -15,11 +15,11 @@ AREAS = [  # id prefix -> (area, noun for the description)
     ("safetensors_", "safetensors file"), ("op_", "tensor op"), ("device_", "device"),
     ("autograd_", "autograd"), ("layer_", "nn layer"), ("loss_", "loss"), ("data_", "data pipeline"),
     ("state_dict_", "load_state_dict"), ("optim_", "optimizer"), ("cli_", "wick command"),
-    ("threads_", "thread count"),
+    ("threads_", "thread count"), ("distributed_", "data-parallel"),
 ]
 SUITES = {"cli_": "CliErrors", "op_": "ApiErrors", "device_": "ApiErrors", "autograd_": "ApiErrors",
           "layer_": "ApiErrors", "loss_": "ApiErrors", "data_": "ApiErrors", "state_dict_": "ApiErrors",
-          "optim_": "ApiErrors", "threads_": "ApiErrors"}
+          "optim_": "ApiErrors", "threads_": "ApiErrors", "distributed_": "ApiErrors"}
 FILES = {"CliErrors": "cli_errors_test.cpp", "ApiErrors": "api_errors_test.cpp", "FileErrors": "files_errors_test.cpp"}
 
 

@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "wick/distributed.h"
 
 using namespace wick::cli;
 
@@ -36,7 +37,14 @@ std::string shell_join(int argc, char** argv) {
 }
 
 int fail(int code, const std::string& msg) {
-  std::fprintf(stderr, "wick: error: %s\n", cli_terms(msg).c_str());
+  // Under mpirun every rank may fail alike: the rank says which one spoke.
+  if (wick::distributed::world_size() > 1)
+    std::fprintf(stderr, "wick: error (rank %d): %s\n", wick::distributed::rank(), cli_terms(msg).c_str());
+  else
+    std::fprintf(stderr, "wick: error: %s\n", cli_terms(msg).c_str());
+  // Under mpirun the other ranks may be waiting in a collective for this
+  // one: end the whole job instead of returning.
+  if (wick::distributed::world_size() > 1) wick::distributed::abort(code);
   return code;
 }
 

@@ -45,7 +45,8 @@ void RunDir::write_config(const RunRecord& rec, const std::string& status) const
             {"data", {{"train", rec.train_source}, {"test", rec.test_source},
                       {"train_examples", rec.train_examples}, {"test_examples", rec.test_examples}}},
             {"device", rec.device},
-            {"threads", rec.threads}};
+            {"threads", rec.threads},
+            {"world_size", rec.world_size}};
   if (!rec.resumed.empty()) j["resumed"] = rec.resumed;
   if (status != "running")
     j["timings"] = {{"data_load_seconds", rec.data_seconds}, {"train_seconds", rec.train_seconds},
@@ -88,6 +89,7 @@ void RunDir::write_report(const RunRecord& rec, const EvalResult& ev, const Tens
   r.timings.push_back({"total", format_double(rec.total_seconds, 3) + " s"});
   r.timings.push_back({"device", rec.device});
   r.timings.push_back({"threads", std::to_string(rec.threads)});
+  if (rec.world_size > 1) r.timings.push_back({"processes (mpirun)", std::to_string(rec.world_size)});
   r.timings.push_back({"examples", std::to_string(rec.train_examples) + " train, " + std::to_string(rec.test_examples) + " test"});
   if (!ev.confusion.empty()) {
     r.summary.push_back({"test accuracy", format_double(ev.metric, 4)});

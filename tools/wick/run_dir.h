@@ -28,6 +28,7 @@ struct RunRecord {
   ModelSpec spec;
   std::string device;
   int threads = 0;
+  int world_size = 1;  // processes under mpirun (data-parallel), else 1
   std::string train_source, test_source;
   int64_t train_examples = 0, test_examples = 0;
   double data_seconds = 0, train_seconds = 0, total_seconds = 0;

@@ -1,6 +1,11 @@
 // `wick train`: validate every flag and load the data before the run
 // directory exists, then train with a progress bar, evaluating the test set
 // after each epoch, and write checkpoints, metrics, config and report.
+//
+// Under `mpirun -np N` it trains data-parallel (docs/DISTRIBUTED.md): each
+// rank its shard of every epoch with --batch-size examples per step, the
+// gradients averaged across ranks each step; rank 0 alone prints, evaluates
+// and writes the run folder. Without mpirun nothing of that runs.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -22,7 +27,9 @@
 #include "wick/creation.h"
 #include "wick/data/dataloader.h"
 #include "wick/data/tensor_dataset.h"
+#include "wick/distributed.h"
 #include "wick/io/safetensors.h"
+#include "wick/nn/data_parallel.h"
 #include "wick/nn/utils.h"
 #include "wick/optim/optim.h"
 #include "wick/random.h"
@@ -124,11 +131,14 @@ SavedRun resume_options(const TrainOptions& given) {
 // epoch left it (it is not rewritten), and say what to try.
 // first_step < step: the check ran only every few steps (off the CPU, where
 // reading the loss each step would cost a device sync).
-[[noreturn]] void diverged(const RunDir& run, RunRecord& rec, double loss, int64_t epoch, int64_t first_step,
+// run: null on ranks other than 0 (they write nothing).
+[[noreturn]] void diverged(const RunDir* run, RunRecord& rec, double loss, int64_t epoch, int64_t first_step,
                            int64_t step, int64_t steps_per_epoch, double lr) {
   rec.total_seconds = rec.train_seconds = 0;
-  run.write_metrics(rec);
-  run.write_config(rec, "diverged");
+  if (run) {
+    run->write_metrics(rec);
+    run->write_config(rec, "diverged");
+  }
   const std::string kept = rec.epochs.empty() ? std::string("no epoch completed, so no checkpoint was written")
                                               : concat("last.safetensors keeps epoch ", rec.epochs.back().epoch);
   throw Error(concat("the training loss is ", std::isnan(loss) ? "NaN" : "infinite", " at epoch ", epoch,
@@ -146,12 +156,18 @@ int run_train(const TrainOptions& opts) {
   SavedRun saved = opts.resume.empty() ? SavedRun{.options = opts} : resume_options(opts);
   TrainOptions& o = saved.options;
   validate_train_options(o);
+  // Under mpirun: MPI, and this process's rank; otherwise a world of one.
+  distributed::init();
+  const int rank = distributed::rank(), world = distributed::world_size();
+  const bool main_rank = distributed::is_main();
   const double t_start = now_seconds();
   std::string device_name = resolve_device(o.device);
   Device device(device_name);
   set_threads(o.threads);
   const bool resuming = !o.resume.empty();
-  if (!resuming) o.out = choose_out_dir(o);
+  // Rank 0 alone picks (and later creates) the run folder: another rank would
+  // see rank 0's new folder and choose a different name, or refuse --out.
+  if (!resuming && main_rank) o.out = choose_out_dir(o);
 
   // Data and model: every failure here happens before the run folder exists.
   DataRequest req{.data = o.data, .data_dir = o.data_dir, .target = o.target, .binary = o.binary,
@@ -170,13 +186,17 @@ int run_train(const TrainOptions& opts) {
   manual_seed(o.seed);
   nn::Sequential model = spec.build();
   model.to(device);
+  // Data-parallel: rank 0's initial weights on every rank (the same seed
+  // gave the same ones; this makes it certain). Nothing in a world of one.
+  nn::DistributedDataParallel ddp(model);
   std::unique_ptr<optim::Optimizer> opt = make_optimizer(o, model.parameters());
   TrainSet train_set(d);  // MNIST: uint8 pixels normalized per batch (data_prep.h)
   // A batch larger than the training set is one batch of all of it, as in
   // PyTorch (capped here: the loader's step count would overflow).
   const int64_t batch_size = std::min(o.batch_size, train_set.size());
+  // Every rank draws the same order (same seed) and takes its own shard.
   data::DataLoader loader(train_set, {.batch_size = batch_size, .shuffle = true, .seed = o.seed,
-                                      .num_workers = o.workers});
+                                      .num_workers = o.workers, .rank = rank, .world_size = world});
   const int64_t steps_per_epoch = loader.size();
   std::unique_ptr<optim::LRScheduler> sched;
   if (o.schedule == "cosine") sched = std::make_unique<optim::CosineAnnealingLR>(*opt, optim::CosineAnnealingLROptions{.T_max = o.epochs});
@@ -205,7 +225,8 @@ int run_train(const TrainOptions& opts) {
                   prog.epochs_done + 1, ", after ", prog.epochs_done, " complete epochs); pass --epochs N (more than ",
                   prog.epochs_done, ") to finish it, or leave --epochs out");
   }
-  RunDir run(o.out, o.overwrite && !resuming);
+  std::optional<RunDir> run;
+  if (main_rank) run.emplace(o.out, o.overwrite && !resuming);
   RunRecord rec;
   rec.args = args_json(o);
   rec.args["out"] = o.out;
@@ -220,25 +241,33 @@ int run_train(const TrainOptions& opts) {
   rec.spec = spec;
   rec.device = device_name;
   rec.threads = current_threads();
+  rec.world_size = world;
   rec.train_source = d.train_source;
   rec.test_source = d.test_source;
   rec.train_examples = d.train_x.size(0);
   rec.test_examples = d.test_x.size(0);
   rec.data_seconds = data_seconds;
-  run.write_config(rec, "running");
+  if (main_rank) run->write_config(rec, "running");
 
   int64_t params = 0;
   for (const Tensor& p : model.parameters()) params += p.numel();
-  std::cout << "wick train: " << o.data << " (" << rec.train_examples << " train, " << rec.test_examples
-            << " test examples, loaded in " << format_double(data_seconds, 3) << " s), model " << o.model << " ("
-            << params << " parameters), " << o.optimizer << " lr " << o.lr << ", on " << device_name << " with "
-            << rec.threads << " threads -> " << o.out << "\n";
-  std::cout.flush();
+  if (main_rank) {
+    std::cout << "wick train: " << o.data << " (" << rec.train_examples << " train, " << rec.test_examples
+              << " test examples, loaded in " << format_double(data_seconds, 3) << " s), model " << o.model << " ("
+              << params << " parameters), " << o.optimizer << " lr " << o.lr << ", on " << device_name << " with "
+              << rec.threads << " threads" << (world > 1 ? concat(" x ", world, " processes (mpirun)") : "") << " -> "
+              << o.out << "\n";
+    std::cout.flush();
+  }
 
   const bool regression = spec.task == TaskKind::Regression;
   const char* metric_name = regression ? "r2" : "acc";
-  Progress progress(Progress::stdout_is_terminal());
-  install_interrupt_handler();
+  // Under mpirun stdout is a pty that orted forwards, a terminal or a log:
+  // one plain line per epoch there.
+  Progress progress(world == 1 && Progress::stdout_is_terminal());
+  // Ctrl-C under mpirun reaches every rank at a different step, and the
+  // ranks' collectives would no longer match: there it just ends the job.
+  if (world == 1) install_interrupt_handler();
   double best_metric = prog.best_metric;
   bool interrupted = false;
   EvalResult last_eval;
@@ -251,7 +280,10 @@ int run_train(const TrainOptions& opts) {
     const double t_epoch = now_seconds();
     const double lr = opt->lr();
     model.train();
-    progress.start_epoch(static_cast<int>(epoch), static_cast<int>(o.epochs), train_set.size());
+    // Data-parallel: dropout and augmentation differ per rank (and per epoch,
+    // so that a resumed run draws what the original would have).
+    if (world > 1) manual_seed(o.seed + static_cast<uint64_t>(world * (epoch - 1) + rank));
+    if (main_rank) progress.start_epoch(static_cast<int>(epoch), static_cast<int>(o.epochs), loader.examples());
     // Running sums stay tensors: no host round trip per step.
     Tensor loss_sum = zeros({}, {.dtype = kFloat64, .device = device});
     Tensor hits = zeros({}, {.dtype = kInt64, .device = device});
@@ -278,10 +310,11 @@ int run_train(const TrainOptions& opts) {
       // checked where the progress display reads it anyway.
       if (device.is_cpu()) {
         const double l = loss.item();
-        if (!std::isfinite(l)) diverged(run, rec, l, epoch, step + 1, step + 1, steps_per_epoch, opt->lr());
+        if (!std::isfinite(l)) diverged(run ? &*run : nullptr, rec, l, epoch, step + 1, step + 1, steps_per_epoch, opt->lr());
       }
       opt->zero_grad();
       loss.backward();
+      ddp.sync_gradients();  // average over the ranks (nothing in a world of one)
       if (o.clip_grad_norm) nn::utils::clip_grad_norm_(trained, *o.clip_grad_norm);
       opt->step();
       if (sched && o.schedule == "onecycle" && step + 1 < o.epochs * steps_per_epoch) sched->step();
@@ -296,12 +329,12 @@ int run_train(const TrainOptions& opts) {
       }
       seen += b;
       ++step;
-      if (step % 25 == 0 || seen == train_set.size()) {
+      if (step % 25 == 0 || step == steps_per_epoch) {
         double l = loss_sum.item() / static_cast<double>(seen);
-        if (!std::isfinite(l)) diverged(run, rec, l, epoch, checked_step + 1, step, steps_per_epoch, opt->lr());
+        if (!std::isfinite(l)) diverged(run ? &*run : nullptr, rec, l, epoch, checked_step + 1, step, steps_per_epoch, opt->lr());
         checked_step = step;
         double m = regression ? 1 - l : hits.item() / static_cast<double>(seen);
-        progress.update(seen, l, m, metric_name);
+        if (main_rank) progress.update(seen, l, m, metric_name);
       }
       if (interrupt_requested()) {
         interrupted = true;
@@ -322,18 +355,26 @@ int run_train(const TrainOptions& opts) {
     EpochRow row;
     row.epoch = static_cast<int>(epoch);
     row.lr = lr;
-    double mean_loss = loss_sum.item() / static_cast<double>(seen);
-    if (!std::isfinite(mean_loss)) diverged(run, rec, mean_loss, epoch, checked_step + 1, step, steps_per_epoch, opt->lr());
+    // The epoch's totals over all ranks (each saw its own shard).
+    Tensor totals = tensor({loss_sum.item(), hits.item(), static_cast<double>(seen)}, {.dtype = kFloat64});
+    distributed::all_reduce(totals, distributed::ReduceOp::Sum);
+    const double seen_all = totals[2].item(), hits_all = totals[1].item();
+    double mean_loss = totals[0].item() / seen_all;
+    if (!std::isfinite(mean_loss)) diverged(run ? &*run : nullptr, rec, mean_loss, epoch, checked_step + 1, step, steps_per_epoch, opt->lr());
     // Regression: report in the target's units (the model sees it standardized).
     row.train_loss = regression ? mean_loss * spec.target_std * spec.target_std : mean_loss;
-    row.train_metric = regression ? 1 - mean_loss : hits.item() / static_cast<double>(seen);
-    last_eval = evaluate(model, d.test_x, d.test_y, spec, device, eval_batch_size(spec));
+    row.train_metric = regression ? 1 - mean_loss : hits_all / seen_all;
+    // Rank 0 evaluates the whole test set, so the numbers are a single
+    // process's; the other ranks wait for it here.
+    if (main_rank) last_eval = evaluate(model, d.test_x, d.test_y, spec, device, eval_batch_size(spec));
+    distributed::barrier();
     row.test_loss = last_eval.loss;
     row.test_metric = last_eval.metric;
     row.seconds = now_seconds() - t_epoch;
-    row.samples_per_second = static_cast<double>(seen) / std::max(train_seconds, 1e-9);
+    row.samples_per_second = seen_all / std::max(train_seconds, 1e-9);
     if (sched && o.schedule != "onecycle") sched->step();
     rec.epochs.push_back(row);
+    if (!main_rank) continue;  // the rest of the epoch prints and writes
     char line[256];
     std::snprintf(line, sizeof line, "train loss %.4f %s %.4f | test loss %.4f %s %.4f | lr %.3g | %.1fs, %.0f samples/s",
                   row.train_loss, metric_name, row.train_metric, row.test_loss, metric_name, row.test_metric, lr,
@@ -342,25 +383,26 @@ int run_train(const TrainOptions& opts) {
     Metadata meta = checkpoint_metadata(spec, row);
     if (row.test_metric > best_metric) {
       best_metric = row.test_metric;
-      save(model.state_dict(), run.path("best.safetensors"), meta);
+      save(model.state_dict(), run->path("best.safetensors"), meta);
     }
     prog = TrainProgress{.epochs_done = epoch, .best_metric = best_metric, .rng = get_rng_state(),
                          .loader_epoch = epoch, .rows = rec.epochs};
-    save_train_checkpoint(run.path("last.safetensors"), model, *opt, sched.get(), spec, prog);
-    run.write_metrics(rec);
+    save_train_checkpoint(run->path("last.safetensors"), model, *opt, sched.get(), spec, prog);
+    run->write_metrics(rec);
   }
   if (interrupted) {
     prog.best_metric = best_metric;
     prog.rows = rec.epochs;
     prog.rng = get_rng_state();
     prog.loader_epoch = prog.epochs_done;
-    save_train_checkpoint(run.path("last.safetensors"), model, *opt, sched.get(), spec, prog);
+    save_train_checkpoint(run->path("last.safetensors"), model, *opt, sched.get(), spec, prog);
   }
   rec.train_seconds = now_seconds() - t_train;
   rec.total_seconds = now_seconds() - t_start;
-  run.write_metrics(rec);
-  run.write_report(rec, last_eval, d.images ? &d.test_x : nullptr);
-  run.write_config(rec, interrupted ? "interrupted" : "completed");
+  if (!main_rank) return 0;
+  run->write_metrics(rec);
+  run->write_report(rec, last_eval, d.images ? &d.test_x : nullptr);
+  run->write_config(rec, interrupted ? "interrupted" : "completed");
   if (interrupted) {
     std::cout << "stopped early: " << rec.epochs.size() << " complete epochs; run folder " << o.out << "\n";
     return interrupt_exit_code();
@@ -368,7 +410,7 @@ int run_train(const TrainOptions& opts) {
   char buf[256];
   std::snprintf(buf, sizeof buf, "done: test %s %.4f (best %.4f) in %.1f s training, %.1f s total\n",
                 regression ? "R2" : "accuracy", last_eval.metric, best_metric, rec.train_seconds, rec.total_seconds);
-  std::cout << buf << "run folder: " << o.out << " (report: " << run.path("report.html") << ")\n";
+  std::cout << buf << "run folder: " << o.out << " (report: " << run->path("report.html") << ")\n";
   return 0;
 }
 

@@ -19,6 +19,14 @@
 // the batch is handed to you, so the random transforms draw from the global
 // generator in the same order as with num_workers = 0: both settings give
 // exactly the same batches. The dataset must outlive the loader.
+// Sharding (data-parallel training, as torch's DistributedSampler): with
+// world_size > 1 each process loads its own share of every epoch. All ranks
+// draw the same epoch order (so give them the same seed), pad it by wrapping
+// around to a multiple of world_size, and rank r takes positions r, r + world,
+// r + 2 world, ...: ceil(N / world) examples each, so every rank gets the same
+// number of batches (the collectives of each step must match), with or
+// without drop_last; the padding repeats a few examples per epoch.
+//
 // The worker is a thread beside the backend's pool: with set_num_threads(2)
 // on a 2-core machine it makes three, and on the VM measured in
 // docs/PERFORMANCE.md that was slower than num_workers = 0 for every MNIST
@@ -42,6 +50,9 @@ struct DataLoaderOptions {
   uint64_t seed = 0;    // shuffle order (see above)
   int num_workers = 0;  // 0: batches built inline; 1: built ahead on a worker thread
   Transform transform = nullptr;  // applied to each batch's inputs
+  // This process's shard: distributed::rank() and distributed::world_size().
+  int rank = 0;
+  int world_size = 1;  // 1: no sharding
 };
 
 namespace detail {
@@ -80,13 +91,15 @@ class DataLoader {
   Iterator begin();
   Iterator end() const;
 
-  int64_t size() const;  // batches per epoch
+  int64_t size() const;  // batches per epoch (of this rank's shard)
+  // Examples per epoch: the dataset's size, or this rank's shard, ceil(N / world_size).
+  int64_t examples() const;
   const Dataset& dataset() const { return *dataset_; }
   const DataLoaderOptions& options() const { return options_; }
   // The epoch the next begin() starts (0 first); set it to resume a run.
   int64_t epoch() const { return epoch_; }
   void set_epoch(int64_t epoch) { epoch_ = epoch; }
-  // The example order of epoch `epoch`.
+  // The example order of epoch `epoch` (this rank's shard of it).
   std::vector<int64_t> order(int64_t epoch) const;
 
  private:

@@ -11,13 +11,9 @@
 # AUTO or not. The header and the library are all wick needs.
 # Why 2.x only: the kernels use the operation descriptors that oneDNN 3.0
 # removed.
-set(WICK_DNNL AUTO CACHE STRING "oneDNN for float32 CPU convolutions: AUTO (when found), ON or OFF")
-set_property(CACHE WICK_DNNL PROPERTY STRINGS AUTO ON OFF)
-string(TOUPPER "${WICK_DNNL}" _wick_dnnl)
+include(${CMAKE_CURRENT_LIST_DIR}/WickSwitch.cmake)
+wick_switch(WICK_DNNL "oneDNN for float32 CPU convolutions" _wick_dnnl)
 set(WICK_HAS_DNNL OFF)
-if(NOT _wick_dnnl MATCHES "^(AUTO|ON|OFF)$")
-  message(FATAL_ERROR "WICK_DNNL must be AUTO, ON or OFF, got '${WICK_DNNL}'")
-endif()
 
 if(NOT _wick_dnnl STREQUAL "OFF")
   find_path(WICK_DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp)

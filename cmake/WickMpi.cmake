@@ -8,13 +8,9 @@
 # (MPI_CXX_SKIP_MPICXX). CXX rather than C also for the consumers of the
 # installed package: find_package(MPI COMPONENTS C) fails in a project that
 # enabled only C++, and wickConfig.cmake has to find MPI there again.
-set(WICK_MPI AUTO CACHE STRING "Data-parallel training over MPI: AUTO (when found), ON or OFF")
-set_property(CACHE WICK_MPI PROPERTY STRINGS AUTO ON OFF)
-string(TOUPPER "${WICK_MPI}" _wick_mpi)
+include(${CMAKE_CURRENT_LIST_DIR}/WickSwitch.cmake)
+wick_switch(WICK_MPI "Data-parallel training over MPI" _wick_mpi)
 set(WICK_HAS_MPI OFF)
-if(NOT _wick_mpi MATCHES "^(AUTO|ON|OFF)$")
-  message(FATAL_ERROR "WICK_MPI must be AUTO, ON or OFF, got '${WICK_MPI}'")
-endif()
 if(NOT _wick_mpi STREQUAL "OFF")
   set(MPI_CXX_SKIP_MPICXX ON)
   find_package(MPI COMPONENTS CXX QUIET)

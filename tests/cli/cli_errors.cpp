@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "cli_fixtures.h"
+#include "wick/io/safetensors.h"
 
 namespace wick::clitest {
 namespace {
@@ -228,6 +229,23 @@ TEST(CliErrors, EvalAndPredictBadFiles) {
   expect_one_line_error(run_wick({"predict", ckpt, data_root() + "/mnist/t10k-labels-idx1-ubyte"}), 1, "labels");
   expect_one_line_error(run_wick({"eval", ckpt, "--data", root + "/wrong.csv"}), 1, "--data");
   expect_one_line_error(run_wick({"eval", ckpt, "--data", "mnist", "--data-dir", root + "/void"}), 1, "void");
+}
+
+// A size stored as a JSON float past int64's range (fuzz_model_spec found
+// 1e34 in input_shape): converting it was undefined behaviour (caught by
+// UBSan); it must be refused by name instead.
+TEST(CliErrors, ModelDescriptionWithFloatSize) {
+  const std::string root = temp_dir("floatsize");
+  const std::string ckpt = softmax_run() + "/best.safetensors";
+  wick::Metadata meta = wick::load_metadata(ckpt);
+  const std::string desc = meta.at("wick.model");
+  const size_t at = desc.find("\"input_shape\":[");
+  ASSERT_NE(at, std::string::npos) << desc;
+  meta["wick.model"] = desc.substr(0, at) + "\"input_shape\":[1e34," + desc.substr(at + 15);
+  wick::save(wick::load(ckpt), root + "/float.safetensors", meta);
+  expect_one_line_error(run_wick({"summary", root + "/float.safetensors"}), 1, "input_shape");
+  expect_one_line_error(run_wick({"eval", root + "/float.safetensors", "--data", "mnist", "--data-dir", data_root()}), 1,
+                        "whole number");
 }
 
 TEST(CliHelp, EverySubcommandHasHelp) {

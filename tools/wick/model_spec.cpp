@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +36,31 @@ int64_t ModelSpec::in_features() const {
 }
 
 namespace {
+
+// Integers of a model description. nlohmann's get<int64_t>() converts a
+// JSON float such as 1e34 with a plain cast, undefined past int64's range
+// (found by fuzz_model_spec): a size must be a JSON integer.
+int64_t integer_value(const json& v, const std::string& source, const char* key) {
+  const bool fits = v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX});
+  if (!fits)
+    throw FormatError(concat(source, ": the model description's \"", key, "\" holds ", v.dump(),
+                             " where a whole number (int64) belongs; the file was edited or is damaged"));
+  return v.get<int64_t>();
+}
+
+// The integer list `key` of `j`; absent: `fallback`, or json's out_of_range
+// error when there is none (the caller reports it as a malformed file).
+std::vector<int64_t> integer_list(const json& j, const std::string& source, const char* key,
+                                  const std::vector<int64_t>* fallback = nullptr) {
+  if (!j.contains(key) && fallback) return *fallback;
+  const json& v = j.at(key);
+  if (!v.is_array())
+    throw FormatError(concat(source, ": the model description's \"", key, "\" holds ", v.dump(),
+                             " where a list of whole numbers belongs; the file was edited or is damaged"));
+  std::vector<int64_t> out;
+  for (const json& e : v) out.push_back(integer_value(e, source, key));
+  return out;
+}
 
 // Appended piece by piece: operator+ on short literals trips GCC 12's
 // -Wrestrict false alarm (see wick/nn/size2.h).
@@ -222,12 +248,13 @@ ModelSpec ModelSpec::from_json(const json& j, const std::string& source) {
     else throw Error(source + ": unknown task '" + task + "' in the model description");
     WICK_CHECK(s.kind == "softmax" || s.kind == "logistic" || s.kind == "linear" || s.kind == "mlp" || s.kind == "cnn", source,
                ": unknown model kind '", s.kind, "' in the model description");
-    s.input_shape = j.at("input_shape").get<std::vector<int64_t>>();
-    s.hidden = j.value("hidden", std::vector<int64_t>{});
-    s.channels = j.value("channels", std::vector<int64_t>{});
+    const std::vector<int64_t> none;
+    s.input_shape = integer_list(j, source, "input_shape");
+    s.hidden = integer_list(j, source, "hidden", &none);
+    s.channels = integer_list(j, source, "channels", &none);
     s.batchnorm = j.value("batchnorm", false);
     s.dropout = j.value("dropout", 0.0);
-    s.num_outputs = j.at("num_outputs").get<int64_t>();
+    s.num_outputs = integer_value(j.at("num_outputs"), source, "num_outputs");
     s.class_names = j.value("class_names", std::vector<std::string>{});
     s.mean = j.at("normalize").at("mean").get<std::vector<double>>();
     s.std = j.at("normalize").at("std").get<std::vector<double>>();
@@ -238,7 +265,7 @@ ModelSpec ModelSpec::from_json(const json& j, const std::string& source) {
     s.dataset = j.value("dataset", "");
     s.features = j.value("features", std::vector<std::string>{});
     s.target = j.value("target", "");
-    s.binary_positive = j.value("binary_positive", int64_t{-1});
+    s.binary_positive = j.contains("binary_positive") ? integer_value(j["binary_positive"], source, "binary_positive") : -1;
   } catch (const json::exception& e) {
     throw FormatError(source + ": malformed model description (" + e.what() + ")");
   }

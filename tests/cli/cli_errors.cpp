@@ -248,6 +248,22 @@ TEST(CliErrors, ModelDescriptionWithFloatSize) {
                         "whole number");
 }
 
+// The same for --resume's training state ("wick.train" in last.safetensors).
+TEST(CliErrors, TrainingStateWithFloatCounter) {
+  const std::string root = temp_dir("floatstate");
+  fs::copy(softmax_run(), root + "/run", fs::copy_options::recursive);
+  const std::string last = root + "/run/last.safetensors";
+  wick::Metadata meta = wick::load_metadata(last);
+  std::string state = meta.at("wick.train");
+  const size_t at = state.find("\"step\":");
+  ASSERT_NE(at, std::string::npos) << state;
+  state.insert(at + 7, "1e34");
+  state.erase(at + 11, state.find_first_of(",}", at + 11) - (at + 11));
+  meta["wick.train"] = state;
+  wick::save(wick::load(last), last, meta);
+  expect_one_line_error(run_wick({"train", "--resume", root + "/run", "--epochs", "9"}), 1, "step");
+}
+
 TEST(CliHelp, EverySubcommandHasHelp) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {"--help"}, {"train", "--help"}, {"eval", "--help"}, {"predict", "--help"}, {"summary", "--help"},

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstdint>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "common.h"
+#include "json_int.h"
 #include "wick/io/safetensors.h"
 #include "wick/nn/activation.h"
 #include "wick/nn/batchnorm.h"
@@ -37,15 +38,13 @@ int64_t ModelSpec::in_features() const {
 
 namespace {
 
-// Integers of a model description. nlohmann's get<int64_t>() converts a
-// JSON float such as 1e34 with a plain cast, undefined past int64's range
-// (found by fuzz_model_spec): a size must be a JSON integer.
+// Integers of a model description: JSON integers only (json_int.h).
 int64_t integer_value(const json& v, const std::string& source, const char* key) {
-  const bool fits = v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX});
-  if (!fits)
+  const std::optional<int64_t> i = json_int64(v);
+  if (!i)
     throw FormatError(concat(source, ": the model description's \"", key, "\" holds ", v.dump(),
                              " where a whole number (int64) belongs; the file was edited or is damaged"));
-  return v.get<int64_t>();
+  return *i;
 }
 
 // The integer list `key` of `j`; absent: `fallback`, or json's out_of_range

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_int.h"
 #include "run_dir.h"
 #include "wick/io/safetensors.h"
 
@@ -20,6 +21,19 @@ constexpr const char* kOptPrefix = "optimizer.";
 constexpr const char* kSchedPrefix = "scheduler.";
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The state's counters: JSON integers only (json_int.h). A json::exception,
+// which load_train_checkpoint reports as a damaged file.
+int64_t int_at(const json& j, const char* key) {
+  const std::optional<int64_t> i = json_int64(j.at(key));
+  if (!i) throw json::type_error::create(302, std::string("\"") + key + "\" must be a whole number", &j);
+  return *i;
+}
+uint64_t uint_at(const json& j, const char* key) {
+  const std::optional<uint64_t> u = json_uint64(j.at(key));
+  if (!u) throw json::type_error::create(302, std::string("\"") + key + "\" must be a non-negative whole number", &j);
+  return *u;
+}
 
 // Doubles as "%.17g" strings: exact on the way back, and inf/nan survive
 // (JSON numbers cannot hold them).
@@ -38,7 +52,7 @@ json row_json(const EpochRow& r) {
 
 EpochRow row_back(const json& j) {
   EpochRow r;
-  r.epoch = j.at("epoch").get<int>();
+  r.epoch = static_cast<int>(int_at(j, "epoch"));
   r.train_loss = exact_back(j.at("train_loss"));
   r.train_metric = exact_back(j.at("train_metric"));
   r.test_loss = exact_back(j.at("test_loss"));
@@ -92,15 +106,15 @@ TrainProgress load_train_checkpoint(const std::string& path, nn::Module& model, 
   TrainProgress p;
   try {
     const json j = json::parse(it->second);
-    p.epochs_done = j.at("epochs_done").get<int64_t>();
-    p.step = j.at("step").get<int64_t>();
-    p.hits = j.at("hits").get<int64_t>();
-    p.seen = j.at("seen").get<int64_t>();
+    p.epochs_done = int_at(j, "epochs_done");
+    p.step = int_at(j, "step");
+    p.hits = int_at(j, "hits");
+    p.seen = int_at(j, "seen");
     p.loss_sum = exact_back(j.at("loss_sum"));
     p.best_metric = exact_back(j.at("best_metric"));
-    p.rng.seed = j.at("rng").at("seed").get<uint64_t>();
-    p.rng.offset = j.at("rng").at("offset").get<uint64_t>();
-    p.loader_epoch = j.at("loader_epoch").get<int64_t>();
+    p.rng.seed = uint_at(j.at("rng"), "seed");
+    p.rng.offset = uint_at(j.at("rng"), "offset");
+    p.loader_epoch = int_at(j, "loader_epoch");
     for (const json& r : j.at("rows")) p.rows.push_back(row_back(r));
   } catch (const json::exception& e) {
     throw FormatError(path + ": the training state is not valid (" + e.what() + "); the file is damaged");

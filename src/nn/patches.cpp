@@ -97,9 +97,10 @@ void im2col(const T* x, T* cols, const PatchGeometry& g, T pad, int64_t p0, int6
           // before the buffer for the first row.
           const T* src = plane + yy * g.w;
           std::fill(dst, dst + lo, pad);
-          if (g.sw == 1 && hi > lo) std::copy(src + lo + off, src + hi + off, dst + lo);
-          else if (g.sw != 1)
+          if (g.sw != 1)
             for (int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[ox * g.sw + off];
+          else if (hi > lo)  // (an empty run: no range to copy)
+            std::copy(src + lo + off, src + hi + off, dst + lo);
           std::fill(dst + hi, dst + g.ow, pad);
         }
       }

@@ -19,6 +19,7 @@
 #include "autograd/node.h"
 #include "backend/cpu/loops.h"
 #include "core/core.h"
+#include "nn/layers_common.h"
 #include "nn/patches.h"
 #include "wick/creation.h"
 #include "wick/nn/functional.h"
@@ -237,7 +238,6 @@ std::vector<double> avg_divisors(const detail::PatchGeometry& g, bool count_incl
   return d;
 }
 
-std::string bool_repr(bool b) { return b ? "True" : "False"; }
 
 }  // namespace
 
@@ -293,7 +293,7 @@ Tensor MaxPool2d::forward(const Tensor& input) {
 // The sizes as they were given ("2" or "(2, 2)"), as PyTorch prints them.
 std::string MaxPool2d::extra_repr() const {
   return "kernel_size=" + kernel_size.given() + ", stride=" + stride.given() + ", padding=" + padding.given() +
-         ", dilation=" + dilation.given() + ", ceil_mode=" + bool_repr(ceil_mode);
+         ", dilation=" + dilation.given() + ", ceil_mode=" + detail::python_bool(ceil_mode);
 }
 
 AvgPool2d::AvgPool2d(Size2 kernel_size, const AvgPool2dOptions& o)

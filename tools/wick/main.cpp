@@ -37,15 +37,15 @@ std::string shell_join(int argc, char** argv) {
 }
 
 int fail(int code, const std::string& msg) {
-  // Under mpirun every rank may fail alike: the rank says which one spoke.
-  if (wick::distributed::world_size() > 1)
-    std::fprintf(stderr, "wick: error (rank %d): %s\n", wick::distributed::rank(), cli_terms(msg).c_str());
-  else
+  if (wick::distributed::world_size() == 1) {
     std::fprintf(stderr, "wick: error: %s\n", cli_terms(msg).c_str());
-  // Under mpirun the other ranks may be waiting in a collective for this
-  // one: end the whole job instead of returning.
-  if (wick::distributed::world_size() > 1) wick::distributed::abort(code);
-  return code;
+    return code;
+  }
+  // Under mpirun every rank may fail alike: the rank says which one spoke.
+  // The other ranks may be waiting in a collective for this one: end the
+  // whole job instead of returning.
+  std::fprintf(stderr, "wick: error (rank %d): %s\n", wick::distributed::rank(), cli_terms(msg).c_str());
+  wick::distributed::abort(code);
 }
 
 // CLI11 converts integers with strtoll/strtoull in base 0: "-1" became the

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common.h"
+#include "json_int.h"
 #include "model_spec.h"
 
 namespace wick::cli {
@@ -17,29 +18,21 @@ namespace {
 
 const char* const kFix = "; the file is damaged or was edited: restore it or start a new run";
 
-// Typed reads: nlohmann's get<int64_t>() would convert 1e300 or -3.5 with a
-// plain cast (undefined for out-of-range values), so integers must be stored
-// as JSON integers.
+// Typed reads: integers must be stored as JSON integers (json_int.h).
 class Args {
  public:
   Args(const json& args, const std::string& path) : a_(args), path_(path) {}
 
   bool has(const char* key) const { return a_.contains(key); }
   int64_t integer(const char* key, int64_t lo, int64_t hi) const {
-    const json& v = at(key);
-    if (v.is_number_unsigned()) {
-      uint64_t u = v.get<uint64_t>();
-      if (u <= static_cast<uint64_t>(hi)) return static_cast<int64_t>(u);
-    } else if (v.is_number_integer()) {
-      int64_t i = v.get<int64_t>();
-      if (i >= lo && i <= hi) return i;
-    }
+    const std::optional<int64_t> i = json_int64(at(key));
+    if (i && *i >= lo && *i <= hi) return *i;
     bad(key, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   }
   uint64_t unsigned_integer(const char* key) const {
-    const json& v = at(key);
-    if (!v.is_number_unsigned()) bad(key, "a non-negative integer");
-    return v.get<uint64_t>();
+    const std::optional<uint64_t> u = json_uint64(at(key));
+    if (!u) bad(key, "a non-negative integer");
+    return *u;
   }
   double number(const char* key) const {
     const json& v = at(key);

@@ -227,6 +227,7 @@ int run_train(const TrainOptions& opts) {
   }
   std::optional<RunDir> run;
   if (main_rank) run.emplace(o.out, o.overwrite && !resuming);
+  RunDir* const run_out = run ? &*run : nullptr;  // diverged() writes through it on rank 0 only
   RunRecord rec;
   rec.args = args_json(o);
   rec.args["out"] = o.out;
@@ -310,7 +311,7 @@ int run_train(const TrainOptions& opts) {
       // checked where the progress display reads it anyway.
       if (device.is_cpu()) {
         const double l = loss.item();
-        if (!std::isfinite(l)) diverged(run ? &*run : nullptr, rec, l, epoch, step + 1, step + 1, steps_per_epoch, opt->lr());
+        if (!std::isfinite(l)) diverged(run_out, rec, l, epoch, step + 1, step + 1, steps_per_epoch, opt->lr());
       }
       opt->zero_grad();
       loss.backward();
@@ -331,7 +332,7 @@ int run_train(const TrainOptions& opts) {
       ++step;
       if (step % 25 == 0 || step == steps_per_epoch) {
         double l = loss_sum.item() / static_cast<double>(seen);
-        if (!std::isfinite(l)) diverged(run ? &*run : nullptr, rec, l, epoch, checked_step + 1, step, steps_per_epoch, opt->lr());
+        if (!std::isfinite(l)) diverged(run_out, rec, l, epoch, checked_step + 1, step, steps_per_epoch, opt->lr());
         checked_step = step;
         double m = regression ? 1 - l : hits.item() / static_cast<double>(seen);
         if (main_rank) progress.update(seen, l, m, metric_name);
@@ -360,7 +361,7 @@ int run_train(const TrainOptions& opts) {
     distributed::all_reduce(totals, distributed::ReduceOp::Sum);
     const double seen_all = totals[2].item(), hits_all = totals[1].item();
     double mean_loss = totals[0].item() / seen_all;
-    if (!std::isfinite(mean_loss)) diverged(run ? &*run : nullptr, rec, mean_loss, epoch, checked_step + 1, step, steps_per_epoch, opt->lr());
+    if (!std::isfinite(mean_loss)) diverged(run_out, rec, mean_loss, epoch, checked_step + 1, step, steps_per_epoch, opt->lr());
     // Regression: report in the target's units (the model sees it standardized).
     row.train_loss = regression ? mean_loss * spec.target_std * spec.target_std : mean_loss;
     row.train_metric = regression ? 1 - mean_loss : hits_all / seen_all;

@@ -46,9 +46,11 @@ void cpu_relax() {
 // each batch to the other core still costs; see dataloader.h.)
 class EpochRun {
  public:
-  EpochRun(const Dataset& dataset, const DataLoaderOptions& options, std::vector<int64_t> order, int64_t batches)
-      : dataset_(dataset), options_(options), order_(std::move(order)), batches_(batches) {
-    if (options_.num_workers == 1 && batches_ > 1) worker_ = std::thread([this] { work(); });
+  // Batches are taken from `first` on (a resumed epoch).
+  EpochRun(const Dataset& dataset, const DataLoaderOptions& options, std::vector<int64_t> order, int64_t batches,
+           int64_t first)
+      : dataset_(dataset), options_(options), order_(std::move(order)), batches_(batches), next_(first), taken_(first) {
+    if (options_.num_workers == 1 && batches_ - first > 1) worker_ = std::thread([this] { work(); });
   }
 
   ~EpochRun() {
@@ -249,12 +251,20 @@ DataLoader::Iterator DataLoader::begin() {
   // The dataset may have changed size since construction (a user's dataset).
   WICK_CHECK(dataset_->size() > 0, "DataLoader: the dataset is empty (size() == 0); nothing to load");
   Iterator it;
-  it.run_ = std::make_shared<detail::EpochRun>(*dataset_, options_, order(epoch_), size());
+  const int64_t first = std::exchange(start_batch_, 0);
+  it.run_ = std::make_shared<detail::EpochRun>(*dataset_, options_, order(epoch_), size(), first);
   ++epoch_;
-  it.position_ = 0;
-  if (it.run_->batches() > 0) it.batch_ = it.run_->take(0);
+  it.position_ = first;
+  if (first < it.run_->batches()) it.batch_ = it.run_->take(first);
   else it.run_.reset();
   return it;
+}
+
+void DataLoader::set_start_batch(int64_t batch) {
+  WICK_CHECK(batch >= 0 && batch <= size(), "DataLoader::set_start_batch: batch ", batch,
+             " is not in the epoch, which has ", size(), " batches; pass 0..", size(), " (", size(),
+             ": an epoch with nothing left)");
+  start_batch_ = batch;
 }
 
 DataLoader::Iterator DataLoader::end() const {

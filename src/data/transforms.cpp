@@ -54,7 +54,7 @@ void normalize_typed(const Tensor& in, const Tensor& out, const std::vector<doub
 }
 
 template <typename T>
-void crop_typed(const Tensor& in, const Tensor& out, int64_t pad, const Draws& r) {
+void crop_typed(const Tensor& in, const Tensor& out, int64_t pad, const std::vector<double>& fill, const Draws& r) {
   const int64_t n = in.size(0), c = in.size(1), h = in.size(2), w = in.size(3);
   const int64_t oh = out.size(2), ow = out.size(3);
   const uint64_t span_y = static_cast<uint64_t>(h + 2 * pad - oh + 1), span_x = static_cast<uint64_t>(w + 2 * pad - ow + 1);
@@ -67,13 +67,14 @@ void crop_typed(const Tensor& in, const Tensor& out, int64_t pad, const Draws& r
     for (int64_t ch = 0; ch < c; ++ch) {
       const T* plane = src + (i * c + ch) * h * w;
       T* o = dst + (i * c + ch) * oh * ow;
+      const T pad_value = static_cast<T>(fill[fill.size() == 1 ? 0 : static_cast<size_t>(ch)]);
       for (int64_t y = 0; y < oh; ++y) {
         const int64_t sy = y + top;
         T* row = o + y * ow;
-        if (sy < 0 || sy >= h) { std::fill(row, row + ow, T(0)); continue; }
+        if (sy < 0 || sy >= h) { std::fill(row, row + ow, pad_value); continue; }
         for (int64_t x = 0; x < ow; ++x) {
           const int64_t sx = x + left;
-          row[x] = sx < 0 || sx >= w ? T(0) : plane[sy * w + sx];
+          row[x] = sx < 0 || sx >= w ? pad_value : plane[sy * w + sx];
         }
       }
     }
@@ -122,23 +123,28 @@ Tensor Normalize::operator()(const Tensor& x) const {
   return out;
 }
 
-RandomCrop::RandomCrop(int64_t height, int64_t width, int64_t padding) : height_(height), width_(width), padding_(padding) {
+RandomCrop::RandomCrop(int64_t height, int64_t width, RandomCropOptions options)
+    : height_(height), width_(width), padding_(options.padding), fill_(std::move(options.fill)) {
   WICK_CHECK(height > 0 && width > 0, "RandomCrop: size must be positive, got ", height, "x", width);
   // Any image plus padding must stay far from int64's range (the fit check
   // adds 2 * padding to the image size); 2^30 on each side is already absurd.
-  WICK_CHECK(padding >= 0 && padding <= (int64_t{1} << 30), "RandomCrop: padding must be in [0, 2^30], got ",
-             padding);
+  WICK_CHECK(padding_ >= 0 && padding_ <= (int64_t{1} << 30), "RandomCrop: padding must be in [0, 2^30], got ",
+             padding_);
+  WICK_CHECK(!fill_.empty(), "RandomCrop: fill needs one value (for every channel) or one per channel, got none");
+  for (double f : fill_) WICK_CHECK(std::isfinite(f), "RandomCrop: fill must be finite, got ", f);
 }
 
 Tensor RandomCrop::operator()(const Tensor& x) const {
   check_images("RandomCrop", x);
   WICK_CHECK(height_ <= x.size(2) + 2 * padding_ && width_ <= x.size(3) + 2 * padding_, "RandomCrop: a ", height_, "x",
              width_, " crop does not fit images of ", x.size(2), "x", x.size(3), " padded by ", padding_);
+  WICK_CHECK(fill_.size() == 1 || static_cast<int64_t>(fill_.size()) == x.size(1), "RandomCrop: ", fill_.size(),
+             " fill values for ", x.size(1), " channels (dim 1 of ", x.describe(), "); give one value or one per channel");
   Tensor in = core::contiguous(x.detach());
   Tensor out = core::make_tensor({in.size(0), in.size(1), height_, width_}, in.dtype(), Device::cpu());
   Draws r = draws(in.size(0));
-  if (in.dtype() == kFloat32) crop_typed<float>(in, out, padding_, r);
-  else crop_typed<double>(in, out, padding_, r);
+  if (in.dtype() == kFloat32) crop_typed<float>(in, out, padding_, fill_, r);
+  else crop_typed<double>(in, out, padding_, fill_, r);
   return out;
 }
 

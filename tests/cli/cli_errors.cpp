@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <stdexcept>
 
 #include "cli_fixtures.h"
 #include "wick/io/safetensors.h"
@@ -248,20 +249,33 @@ TEST(CliErrors, ModelDescriptionWithFloatSize) {
                         "whole number");
 }
 
-// The same for --resume's training state ("wick.train" in last.safetensors).
-TEST(CliErrors, TrainingStateWithFloatCounter) {
-  const std::string root = temp_dir("floatstate");
+// Resumes a copy of softmax_run() whose saved training state ("wick.train"
+// in last.safetensors) holds `value` as its step counter, as a damaged or
+// edited file would.
+Result resume_with_step(const std::string& tag, const std::string& value) {
+  const std::string root = temp_dir(tag);
   fs::copy(softmax_run(), root + "/run", fs::copy_options::recursive);
   const std::string last = root + "/run/last.safetensors";
   wick::Metadata meta = wick::load_metadata(last);
   std::string state = meta.at("wick.train");
   const size_t at = state.find("\"step\":");
-  ASSERT_NE(at, std::string::npos) << state;
-  state.insert(at + 7, "1e34");
-  state.erase(at + 11, state.find_first_of(",}", at + 11) - (at + 11));
-  meta["wick.train"] = state;
+  if (at == std::string::npos) throw std::runtime_error("no step counter in " + state);
+  const size_t begin = at + 7, end = state.find_first_of(",}", begin);
+  meta["wick.train"] = state.replace(begin, end - begin, value);
   wick::save(wick::load(last), last, meta);
-  expect_one_line_error(run_wick({"train", "--resume", root + "/run", "--epochs", "9"}), 1, "step");
+  return run_wick({"train", "--resume", root + "/run", "--epochs", "9"});
+}
+
+// A float counter in --resume's training state, as the float size above.
+TEST(CliErrors, TrainingStateWithFloatCounter) {
+  expect_one_line_error(resume_with_step("floatstate", "1e34"), 1, "step");
+}
+
+// A mid-epoch stop past the epoch's last step: the data shrank since the run
+// was saved (or the file was edited). Refused before any training.
+TEST(CliErrors, TrainingStateStepBeyondTheEpoch) {
+  expect_one_line_error(resume_with_step("stepstate", "100000"), 1,
+                        "stopped after step 100000 of an epoch, but the epoch has 63 steps");
 }
 
 TEST(CliHelp, EverySubcommandHasHelp) {

@@ -76,7 +76,7 @@ void write_bytes(const std::string& path, const std::string& bytes, bool gz) {
 }
 
 void write_split(const std::string& dir, const std::string& prefix, int64_t n, Rng& rng, bool gz,
-                 std::vector<int>* labels_out) {
+                 std::vector<int>* labels_out, bool black = false) {
   std::string images, labels;
   put_be32(images, 0x803);
   put_be32(images, static_cast<uint32_t>(n));
@@ -94,7 +94,7 @@ void write_split(const std::string& dir, const std::string& prefix, int64_t n, R
     for (int y = 0; y < 28; ++y)
       for (int x = 0; x < 28; ++x) {
         bool on = y >= r0 && y < r0 + 7 && x >= c0 && x < c0 + 5;
-        double v = (on ? 200 : 20) + 25 * rng.normal();
+        double v = black ? 0.0 : (on ? 200 : 20) + 25 * rng.normal();
         images += static_cast<char>(static_cast<uint8_t>(std::clamp(v, 0.0, 255.0)));
       }
   }
@@ -156,6 +156,13 @@ void write_synthetic_mnist(const std::string& dir, int64_t n_train, int64_t n_te
   write_split(dir, "t10k", n_test, rng, gz, nullptr);
 }
 
+void write_black_mnist(const std::string& dir, int64_t n_train, int64_t n_test, uint64_t seed) {
+  fs::create_directories(dir);
+  Rng rng(seed);
+  write_split(dir, "train", n_train, rng, false, nullptr, true);
+  write_split(dir, "t10k", n_test, rng, false, nullptr, true);
+}
+
 void write_regression_csv(const std::string& path, int64_t rows, uint64_t seed) {
   Rng rng(seed);
   std::ostringstream os;
@@ -205,6 +212,19 @@ std::vector<std::string> split(const std::string& s, char sep) {
   std::string cur;
   std::istringstream is(s);
   while (std::getline(is, cur, sep)) out.push_back(cur);
+  return out;
+}
+
+std::vector<std::string> metrics_sans_timing(const std::string& run) {
+  std::vector<std::string> out;
+  for (const std::string& row : lines(read_text(run + "/metrics.csv"))) {
+    std::vector<std::string> f = split(row, ',');
+    if (f.size() != 8) throw std::runtime_error(run + "/metrics.csv: a row without 8 columns: " + row);
+    f.resize(6);
+    std::string s;
+    for (const std::string& x : f) s += x + ",";
+    out.push_back(s);
+  }
   return out;
 }
 

@@ -27,6 +27,8 @@ std::string temp_dir(const std::string& tag);
 // k shows a bright 7x7 block at a position of its own plus noise, so a
 // softmax model learns it in one epoch; 3% of the labels are random.
 void write_synthetic_mnist(const std::string& dir, int64_t n_train, int64_t n_test, uint64_t seed, bool gz = false);
+// The same files with every pixel black (0) and random labels.
+void write_black_mnist(const std::string& dir, int64_t n_train, int64_t n_test, uint64_t seed);
 
 // y = 3 x1 - 2 x2 + 0.5 x3 + 1 + N(0, 0.01^2) with x ~ U(-2, 2) (plus x4 on a
 // very different scale, coefficient 0.01).
@@ -41,6 +43,10 @@ bool file_exists(const std::string& path);
 // run has reached the point that writes it).
 void wait_for_file(const std::string& path, std::chrono::microseconds poll, int tries);
 std::vector<std::string> lines(const std::string& text);
+// The rows of RUN/metrics.csv without the timing columns (seconds,
+// samples_per_second): what two runs of the same training share.
+// Throws when a row does not have the 8 columns.
+std::vector<std::string> metrics_sans_timing(const std::string& run);
 std::vector<std::string> split(const std::string& s, char sep);
 
 }  // namespace wick::clitest

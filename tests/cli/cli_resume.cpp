@@ -19,14 +19,15 @@
 namespace wick::clitest {
 namespace {
 
-// Every piece of training state matters here: dropout masks (global
-// generator), BatchNorm running statistics, the loader's shuffle order per
+// Every piece of training state matters here: dropout masks and the random
+// crops and flips of --augment (global generator), BatchNorm running statistics, the loader's shuffle order per
 // epoch, Adam's moments and step counts, StepLR's position (step_size 1 for
 // both 2 and 4 epochs, so the lr falls tenfold each epoch).
 std::vector<std::string> train_args(const std::string& out, const std::string& epochs) {
   return {"train", "--data", "mnist", "--data-dir", data_root(), "--model", "mlp", "--hidden", "24",
           "--batchnorm", "--dropout", "0.3", "--optimizer", "adam", "--lr", "0.01", "--schedule", "step",
-          "--batch-size", "32", "--limit", "400", "--seed", "7", "--threads", "1", "--epochs", epochs, "--out", out};
+          "--batch-size", "32", "--limit", "400", "--seed", "7", "--threads", "1", "--augment", "crop=2,flip",
+          "--epochs", epochs, "--out", out};
 }
 
 std::string raw(const Tensor& t) {
@@ -43,20 +44,6 @@ void expect_identical(const std::string& a_path, const std::string& b_path) {
     EXPECT_EQ(v.sizes(), b.at(k).sizes()) << k;
     EXPECT_TRUE(raw(v) == raw(b.at(k))) << "tensor " << k << " differs between " << a_path << " and " << b_path;
   }
-}
-
-// metrics.csv without the timing columns (seconds, samples_per_second).
-std::vector<std::string> metrics_sans_timing(const std::string& run) {
-  std::vector<std::string> out;
-  for (const std::string& row : lines(read_text(run + "/metrics.csv"))) {
-    std::vector<std::string> f = split(row, ',');
-    EXPECT_EQ(f.size(), 8u) << row;
-    f.resize(6);
-    std::string s;
-    for (const std::string& x : f) s += x + ",";
-    out.push_back(s);
-  }
-  return out;
 }
 
 TEST(CliResume, StoppedAfterEpochTwoAndResumedIsBitIdentical) {

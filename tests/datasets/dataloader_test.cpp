@@ -127,6 +127,60 @@ TEST(DataLoader, ShuffleIsSeededAndChangesPerEpoch) {
   EXPECT_EQ(epoch_ids(again), epochs[0]);
 }
 
+// A dataset that counts the batches built from it.
+class CountingDataset : public data::Dataset {
+ public:
+  explicit CountingDataset(const data::Dataset& inner) : inner_(inner) {}
+  int64_t size() const override { return inner_.size(); }
+  data::Example get(int64_t i) const override { return inner_.get(i); }
+  data::Batch get_batch(const std::vector<int64_t>& indices) const override {
+    ++batches;
+    return inner_.get_batch(indices);
+  }
+  mutable std::atomic<int> batches{0};
+
+ private:
+  const data::Dataset& inner_;
+};
+
+// Resuming part-way through an epoch: the loader starts at batch k, with or
+// without a worker, and never builds or transforms the batches before it.
+TEST(DataLoader, StartBatchSkipsWithoutBuildingOrTransforming) {
+  data::TensorDataset numbers = numbered(50);  // 7 batches of 8 (the last one 2)
+  for (int workers : {0, 1}) {
+    CountingDataset ds(numbers);
+    std::atomic<int> transformed{0};
+    auto count = [&transformed](const Tensor& x) {
+      ++transformed;
+      return x;
+    };
+    data::DataLoader loader(ds, {.batch_size = 8, .shuffle = true, .seed = 5, .num_workers = workers,
+                                 .transform = count});
+    const std::vector<int64_t> whole = loader.order(0);
+    loader.set_start_batch(3);
+    std::vector<int64_t> seen;
+    int64_t first_position = -1;
+    for (auto it = loader.begin(); it != loader.end(); ++it) {
+      if (first_position < 0) first_position = it.position();
+      std::vector<int64_t> b = ids(it->inputs);
+      seen.insert(seen.end(), b.begin(), b.end());
+    }
+    EXPECT_EQ(first_position, 3) << "workers " << workers;
+    EXPECT_EQ(seen, std::vector<int64_t>(whole.begin() + 24, whole.end())) << "workers " << workers;
+    EXPECT_EQ(transformed.load(), 4) << "batches 3..6 only, workers " << workers;
+    EXPECT_EQ(ds.batches.load(), 4) << "batches 3..6 only, workers " << workers;
+    // Once: the next epoch starts at batch 0.
+    EXPECT_EQ(epoch_ids(loader), loader.order(1)) << "workers " << workers;
+    // size(): an epoch with nothing left.
+    loader.set_start_batch(loader.size());
+    EXPECT_TRUE(loader.begin() == loader.end());
+  }
+  data::DataLoader loader(numbers, {.batch_size = 8});
+  EXPECT_TRUE(message_has(error_message([&] { loader.set_start_batch(8); }),
+                          {"set_start_batch", "batch 8", "7 batches", "0..7"}));
+  EXPECT_TRUE(message_has(error_message([&] { loader.set_start_batch(-1); }), {"set_start_batch", "batch -1"}));
+}
+
 TEST(DataLoader, WorkerGivesTheSameBatches) {
   ScratchDir dir;
   std::vector<uint8_t> labels(37);

@@ -1,6 +1,7 @@
 // Normalize, RandomCrop, RandomHorizontalFlip and Compose on CPU batches.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <set>
 
@@ -88,30 +89,45 @@ TEST(DataTransforms, RandomCrop) {
   EXPECT_EQ(a.sizes(), (Shape{16, 2, 4, 4}));
   manual_seed(3);
   EXPECT_EQ(data::RandomCrop(4, 1)(x).to_vector<float>(), a.to_vector<float>());
-  // Each crop is a window of the zero-padded image: find its offset from the
+  // Each crop is a window of the padded image: find its offset from the
   // coded values and check the whole window (both channels share the offset).
-  std::vector<float> av = a.to_vector<float>();
-  std::set<std::pair<int64_t, int64_t>> offsets;
-  for (int64_t i = 0; i < 16; ++i) {
-    bool found = false;
-    for (int64_t top = -1; top <= 3 && !found; ++top)
-      for (int64_t left = -1; left <= 3 && !found; ++left) {
-        bool match = true;
-        for (int64_t c = 0; c < 2 && match; ++c)
-          for (int64_t y = 0; y < 4 && match; ++y)
-            for (int64_t xx = 0; xx < 4 && match; ++xx) {
-              int64_t sy = y + top, sx = xx + left;
-              float want = sy < 0 || sy >= 6 || sx < 0 || sx >= 6 ? 0.0f : static_cast<float>(i * 1000 + c * 100 + sy * 10 + sx);
-              match = av[((i * 2 + c) * 4 + y) * 4 + xx] == want;
-            }
-        if (match) {
-          found = true;
-          offsets.insert({top, left});
+  // Returns the number of distinct offsets.
+  auto check_windows = [](const Tensor& crops, int64_t pad, std::array<float, 2> fill) {
+    std::vector<float> av = crops.to_vector<float>();
+    std::set<std::pair<int64_t, int64_t>> offsets;
+    for (int64_t i = 0; i < 16; ++i) {
+      bool found = false;
+      for (int64_t top = -pad; top <= 2 + pad && !found; ++top)
+        for (int64_t left = -pad; left <= 2 + pad && !found; ++left) {
+          bool match = true;
+          for (int64_t c = 0; c < 2 && match; ++c)
+            for (int64_t y = 0; y < 4 && match; ++y)
+              for (int64_t xx = 0; xx < 4 && match; ++xx) {
+                int64_t sy = y + top, sx = xx + left;
+                float want = sy < 0 || sy >= 6 || sx < 0 || sx >= 6 ? fill[static_cast<size_t>(c)]
+                                                                   : static_cast<float>(i * 1000 + c * 100 + sy * 10 + sx);
+                match = av[((i * 2 + c) * 4 + y) * 4 + xx] == want;
+              }
+          if (match) {
+            found = true;
+            offsets.insert({top, left});
+          }
         }
-      }
-    EXPECT_TRUE(found) << "crop " << i << " is not a window of the padded image";
-  }
-  EXPECT_GT(offsets.size(), 3u) << "offsets should vary per example";
+      EXPECT_TRUE(found) << "crop " << i << " is not a window of the padded image";
+    }
+    return offsets.size();
+  };
+  EXPECT_GT(check_windows(a, 1, {0.0f, 0.0f}), 3u) << "offsets should vary per example";
+  // A fill per channel (torchvision's fill; -mean/std pads a normalized batch
+  // with black), and one fill for every channel.
+  manual_seed(3);
+  Tensor filled = data::RandomCrop(4, {.padding = 2, .fill = {-1.5, 7.0}})(x);
+  EXPECT_GT(check_windows(filled, 2, {-1.5f, 7.0f}), 3u);
+  EXPECT_GT(check_windows(data::RandomCrop(4, {.padding = 2, .fill = {-0.25}})(x), 2, {-0.25f, -0.25f}), 3u);
+  EXPECT_TRUE(message_has(error_message([&] { data::RandomCrop(4, {.padding = 1, .fill = {1.0, 2.0, 3.0}})(x); }),
+                          {"RandomCrop", "3 fill values", "2 channels"}));
+  EXPECT_TRUE(message_has(error_message([] { data::RandomCrop(4, {.padding = 1, .fill = {}}); }), {"RandomCrop", "fill"}));
+  EXPECT_TRUE(message_has(error_message([] { data::RandomCrop(4, {.padding = 1, .fill = {std::nan("")}}); }), {"RandomCrop", "fill", "finite"}));
   // Rectangular crop, padding only.
   EXPECT_EQ(data::RandomCrop(3, 8, 1)(x).sizes(), (Shape{16, 2, 3, 8}));
   EXPECT_TRUE(message_has(error_message([&] { data::RandomCrop(9, 1)(x); }), {"RandomCrop", "9x9", "6x6"}));

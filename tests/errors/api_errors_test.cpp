@@ -153,6 +153,16 @@ std::vector<Row> rows() {
          data::DataLoader loader(ds, {.batch_size = 2, .rank = 2, .world_size = 2});
        },
        {"DataLoader", "rank 2", "world of 2"}},
+      {"data_loader_start_batch_beyond_epoch", K::Error,
+       [] {
+         data::TensorDataset ds(zeros({4, 2}), zeros({4}));
+         data::DataLoader loader(ds, {.batch_size = 2});
+         loader.set_start_batch(3);
+       },
+       {"DataLoader::set_start_batch", "batch 3", "2 batches", "0..2"}},
+      {"data_random_crop_fill_per_channel", K::Error,
+       [] { data::RandomCrop(2, {.padding = 1, .fill = {0.1, 0.2}})(zeros({1, 3, 4, 4})); },
+       {"RandomCrop", "2 fill values", "3 channels", "one per channel"}},
       // ---- data-parallel collectives (in this process: a world of one) ----
       {"distributed_all_reduce_dtype", K::Error,
        [] {

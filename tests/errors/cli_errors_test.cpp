@@ -183,6 +183,13 @@ std::vector<CliRow> rows() {
        },
        1, {"the training loss is", "at epoch", "learning rate 1e+10", "lower --lr", "--clip-grad-norm"}},
       {"cli_clip_grad_norm_zero", [=] { return train_csv({"--clip-grad-norm", "0"}); }, 2, {"--clip-grad-norm 0"}},
+      {"cli_augment_unknown",
+       [] {
+         return std::vector<std::string>{"train", "--data", "mnist", "--data-dir", scratch() + "/no-data", "--augment",
+                                         "crop,rotate"};
+       },
+       2, {"--augment crop,rotate", "unknown augmentation 'rotate'", "crop,flip"}},
+      {"cli_augment_on_csv", [=] { return train_csv({"--augment", "flip"}); }, 2, {"--augment", "not an image dataset"}},
       {"cli_resume_missing_folder",
        [] { return std::vector<std::string>{"train", "--resume", scratch() + "/no-such-run"}; },
        2, {"no-such-run", "no such run folder"}},

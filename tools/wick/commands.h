@@ -28,6 +28,7 @@ struct TrainOptions {
   std::string out;
   bool overwrite = false;
   std::optional<double> clip_grad_norm;  // nn::utils::clip_grad_norm_ before each step
+  std::string augment;                   // image datasets: "crop,flip" etc. (augment.h)
   bool detect_anomaly = false;           // wick::DetectAnomalyGuard around training
   std::string resume;                    // a run folder to continue
   std::vector<std::string> given_flags;  // flags given on the command line (--resume checks them)

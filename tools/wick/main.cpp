@@ -124,6 +124,9 @@ int main(int argc, char** argv) {
   train->add_option("--test-fraction", t.test_fraction, "CSV: share of rows held out as the test set")->capture_default_str();
   train->add_option("--out", t.out, "Run folder (default: runs/<data>-<model>[-N])");
   train->add_flag("--overwrite", t.overwrite, "Reuse a non-empty --out folder");
+  train->add_option("--augment", t.augment,
+                    "Image datasets: random changes to each training batch, in order: crop (pad 4, random "
+                    "window), crop=PADDING, flip (mirror, p=0.5); e.g. crop,flip");
   train->add_option("--clip-grad-norm", t.clip_grad_norm, "Scale gradients to this total L2 norm at most before each step");
   train->add_flag("--detect-anomaly", t.detect_anomaly, "Check every backward op for NaN/Inf and name the op (slow)");
   train->add_option("--resume", t.resume, "Continue the run in this folder from its last.safetensors (only --epochs may be given too)");

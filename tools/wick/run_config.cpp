@@ -6,7 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "augment.h"
 #include "common.h"
+#include "data_prep.h"
 #include "json_int.h"
 #include "model_spec.h"
 
@@ -101,6 +103,7 @@ SavedRun read_run_config(const std::string& json_text, const std::string& path) 
   if (a.has("limit")) o.limit = a.integer("limit", 0, kMax);
   if (a.has("test_fraction")) o.test_fraction = a.number("test_fraction");
   if (a.has("clip_grad_norm")) o.clip_grad_norm = a.number("clip_grad_norm");
+  if (a.has("augment")) o.augment = a.string("augment");
   if (a.has("detect_anomaly")) o.detect_anomaly = a.boolean("detect_anomaly");
   SavedRun run{.options = o};
   if (doc.contains("command")) {
@@ -139,6 +142,12 @@ void validate_train_options(const TrainOptions& o) {
   if (!(o.test_fraction > 0 && o.test_fraction < 1)) usage_error("--test-fraction ", o.test_fraction, ": must be in (0, 1)");
   if (o.clip_grad_norm && !(*o.clip_grad_norm > 0 && std::isfinite(*o.clip_grad_norm)))
     usage_error("--clip-grad-norm ", *o.clip_grad_norm, ": must be a positive number (the largest gradient norm, e.g. 1.0)");
+  if (!o.augment.empty()) {
+    if (!is_builtin_dataset(o.data))
+      usage_error("--augment crops and mirrors images; --data ", o.data,
+                  " is not an image dataset (mnist, fashion-mnist, cifar10): leave --augment out");
+    parse_augment(o.augment);  // the syntax; the crop's size is checked against the images once loaded
+  }
 }
 
 }  // namespace wick::cli

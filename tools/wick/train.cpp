@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "augment.h"
 #include "commands.h"
 #include "common.h"
 #include "data_prep.h"
@@ -91,6 +92,7 @@ json args_json(const TrainOptions& o) {
   if (o.limit) j["limit"] = o.limit;
   if (!is_builtin_dataset(o.data)) j["test_fraction"] = o.test_fraction;
   if (o.clip_grad_norm) j["clip_grad_norm"] = *o.clip_grad_norm;
+  if (!o.augment.empty()) j["augment"] = o.augment;
   if (o.detect_anomaly) j["detect_anomaly"] = true;
   return j;
 }
@@ -194,9 +196,15 @@ int run_train(const TrainOptions& opts) {
   // A batch larger than the training set is one batch of all of it, as in
   // PyTorch (capped here: the loader's step count would overflow).
   const int64_t batch_size = std::min(o.batch_size, train_set.size());
+  // --augment: random crops/flips of each training batch, drawn from the
+  // global generator (so --resume continues them exactly, and each MPI rank,
+  // seeded apart for dropout, augments its own shard differently).
+  data::Transform augment;
+  if (!o.augment.empty()) augment = make_augmentation(o.augment, d.spec.input_shape, d.spec.mean, d.spec.std);
   // Every rank draws the same order (same seed) and takes its own shard.
   data::DataLoader loader(train_set, {.batch_size = batch_size, .shuffle = true, .seed = o.seed,
-                                      .num_workers = o.workers, .rank = rank, .world_size = world});
+                                      .num_workers = o.workers, .transform = augment, .rank = rank,
+                                      .world_size = world});
   const int64_t steps_per_epoch = loader.size();
   std::unique_ptr<optim::LRScheduler> sched;
   if (o.schedule == "cosine") sched = std::make_unique<optim::CosineAnnealingLR>(*opt, optim::CosineAnnealingLROptions{.T_max = o.epochs});
@@ -214,6 +222,10 @@ int run_train(const TrainOptions& opts) {
     if (!fs::exists(last))
       throw Error(concat("--resume ", o.out, ": no last.safetensors (the run stopped before its first epoch ended); start it again"));
     prog = load_train_checkpoint(last, model, *opt, sched.get());
+    // A stop inside an epoch is recorded after one of its steps, never its last.
+    if (prog.step >= steps_per_epoch)
+      throw Error(concat(last, ": the training state stopped after step ", prog.step, " of an epoch, but the epoch has ",
+                         steps_per_epoch, " steps; the data has changed since the run was saved, or the file was edited"));
     // A resume must train: --epochs above the complete epochs. A run stopped
     // inside epoch k + 1 thus needs --epochs k + 1 or more, which finishes
     // that epoch (--epochs k would end with its half-trained weights).
@@ -290,8 +302,9 @@ int run_train(const TrainOptions& opts) {
     Tensor hits = zeros({}, {.dtype = kInt64, .device = device});
     int64_t seen = 0, step = 0, skip = 0, checked_step = 0;
     if (epoch == prog.epochs_done + 1 && prog.step > 0) {
-      // Resuming an interrupted epoch: its running sums, and its first steps
-      // are skipped (the loader's order for this epoch is the one they had).
+      // Resuming an interrupted epoch: its running sums, and the loader starts
+      // after its first steps (the order for this epoch is the one they had;
+      // the skipped batches are not built, so --augment draws as before).
       loss_sum.fill_(prog.loss_sum);
       hits.fill_(static_cast<double>(prog.hits));
       seen = prog.seen;
@@ -299,9 +312,8 @@ int run_train(const TrainOptions& opts) {
     }
     // The shuffle order of epoch e is keyed on (seed, e).
     loader.set_epoch(epoch - 1);
-    int64_t position = 0;
+    loader.set_start_batch(skip);
     for (auto [x, y] : loader) {
-      if (position++ < skip) continue;
       x = x.to(device);
       y = y.to(device);
       Tensor out = model(x);

@@ -99,6 +99,11 @@ class DataLoader {
   // The epoch the next begin() starts (0 first); set it to resume a run.
   int64_t epoch() const { return epoch_; }
   void set_epoch(int64_t epoch) { epoch_ = epoch; }
+  // The next begin() starts its epoch at batch `batch` (0 <= batch <= size()),
+  // once: to resume an epoch part-way. The batches before it are neither
+  // built nor transformed, so random transforms draw from the generator just
+  // what the rest of the original epoch drew.
+  void set_start_batch(int64_t batch);
   // The example order of epoch `epoch` (this rank's shard of it).
   std::vector<int64_t> order(int64_t epoch) const;
 
@@ -106,6 +111,7 @@ class DataLoader {
   const Dataset* dataset_;
   DataLoaderOptions options_;
   int64_t epoch_ = 0;
+  int64_t start_batch_ = 0;
 };
 
 }  // namespace wick::data

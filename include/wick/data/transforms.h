@@ -26,16 +26,27 @@ class Normalize {
   std::vector<double> mean_, std_;
 };
 
-// Pads each image with `padding` zeros on every side, then crops a random
-// size x size (or height x width) window, one position per example.
+// torchvision's RandomCrop(size, padding, fill=...) as designated fields:
+//   data::RandomCrop(32, {.padding = 4, .fill = {-1.99, -1.98, -1.71}})
+struct RandomCropOptions {
+  int64_t padding = 0;               // pixels added on every side
+  std::vector<double> fill = {0.0};  // their value: one for all channels, or one per channel
+};
+
+// Pads each image (RandomCropOptions), then crops a random size x size (or
+// height x width) window, one position per example. On a batch that is
+// already normalized, black padding is fill = -mean / std per channel.
 class RandomCrop {
  public:
-  explicit RandomCrop(int64_t size, int64_t padding = 0) : RandomCrop(size, size, padding) {}
-  RandomCrop(int64_t height, int64_t width, int64_t padding);
+  explicit RandomCrop(int64_t size, int64_t padding = 0) : RandomCrop(size, size, {.padding = padding}) {}
+  RandomCrop(int64_t size, RandomCropOptions options) : RandomCrop(size, size, std::move(options)) {}
+  RandomCrop(int64_t height, int64_t width, int64_t padding) : RandomCrop(height, width, {.padding = padding}) {}
+  RandomCrop(int64_t height, int64_t width, RandomCropOptions options);
   Tensor operator()(const Tensor& x) const;
 
  private:
   int64_t height_, width_, padding_;
+  std::vector<double> fill_;
 };
 
 // Mirrors each image left-right with probability p.

@@ -10,6 +10,7 @@
 #include "wick/nn/linear.h"
 #include "wick/nn/loss.h"
 #include "wick/nn/module.h"
+#include "wick/nn/padding2.h"
 #include "wick/nn/pooling.h"
 #include "wick/nn/sequential.h"
 #include "wick/nn/size2.h"

@@ -23,11 +23,12 @@ void check_window_args(const char* op, Size2 kernel, Size2 stride, Size2 padding
 namespace {
 
 // Output positions along one side, as PyTorch's pooling_output_shape: floor
-// ((in + 2 pad - reach) / stride) + 1, or with ceil_mode the ceiling, less
-// one where the last window would start past the input and its right
-// padding. Below 1 when the kernel does not fit (span < 0 rounds down).
-int64_t out_size(int64_t in, int64_t pad, int64_t reach, int64_t stride, bool ceil_mode) {
-  const int64_t span = in + 2 * pad - reach + (ceil_mode ? stride - 1 : 0);
+// ((in + pad + pad_end - reach) / stride) + 1, or with ceil_mode the
+// ceiling, less one where the last window would start past the input and
+// its right padding. Below 1 when the kernel does not fit (span < 0 rounds
+// down).
+int64_t out_size(int64_t in, int64_t pad, int64_t pad_end, int64_t reach, int64_t stride, bool ceil_mode) {
+  const int64_t span = in + pad + pad_end - reach + (ceil_mode ? stride - 1 : 0);
   int64_t out = (span >= 0 ? span / stride : -((-span + stride - 1) / stride)) + 1;
   if (ceil_mode && out > 0 && (out - 1) * stride >= in + pad) --out;
   return out;
@@ -36,7 +37,7 @@ int64_t out_size(int64_t in, int64_t pad, int64_t reach, int64_t stride, bool ce
 }  // namespace
 
 PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, Size2 stride, Size2 padding,
-                             Size2 dilation, bool ceil_mode) {
+                             Size2 dilation, bool ceil_mode, Size2 extra_end) {
   core::check_defined(op, input);
   core::check_floating(op, input);
   WICK_CHECK(input.dim() == 4, op, ": expected input [N, C, H, W] (or [C, H, W] for one image), got ",
@@ -51,11 +52,12 @@ PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, 
   g.n = input.size(0), g.c = input.size(1), g.h = input.size(2), g.w = input.size(3);
   g.kh = kernel.h, g.kw = kernel.w, g.sh = stride.h, g.sw = stride.w;
   g.ph = padding.h, g.pw = padding.w, g.dh = dilation.h, g.dw = dilation.w;
+  g.ph_end = g.ph + extra_end.h, g.pw_end = g.pw + extra_end.w;
   // The extent a dilated kernel covers, against the padded input.
   const int64_t reach_h = g.dh * (g.kh - 1) + 1, reach_w = g.dw * (g.kw - 1) + 1;
-  const int64_t padded_h = g.h + 2 * g.ph, padded_w = g.w + 2 * g.pw;
-  g.oh = out_size(g.h, g.ph, reach_h, g.sh, ceil_mode);
-  g.ow = out_size(g.w, g.pw, reach_w, g.sw, ceil_mode);
+  const int64_t padded_h = g.h + g.ph + g.ph_end, padded_w = g.w + g.pw + g.pw_end;
+  g.oh = out_size(g.h, g.ph, g.ph_end, reach_h, g.sh, ceil_mode);
+  g.ow = out_size(g.w, g.pw, g.pw_end, reach_w, g.sw, ceil_mode);
   WICK_CHECK(g.oh >= 1 && g.ow >= 1, op, ": the padded input is ", padded_h, "x", padded_w,
              " (input ", shape_str(input.sizes()), ", padding ", padding.str(), ") but the kernel covers ", reach_h,
              "x", reach_w, " (kernel_size ", kernel.str(), ", dilation ", dilation.str(),

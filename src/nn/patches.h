@@ -15,7 +15,11 @@ namespace wick::nn::detail {
 struct PatchGeometry {
   int64_t n = 0, c = 0, h = 0, w = 0;          // input [N, C, H, W]
   int64_t kh = 0, kw = 0, sh = 1, sw = 1;      // kernel, stride
-  int64_t ph = 0, pw = 0, dh = 1, dw = 1;      // padding, dilation
+  int64_t ph = 0, pw = 0, dh = 1, dw = 1;      // padding (top, left), dilation
+  // Bottom/right padding: ph/pw, except conv2d's padding="same" with an odd
+  // total, one more. The window kernels need only ph/pw and oh/ow (past the
+  // input is padding wherever it is); oneDNN takes it as its padding_r.
+  int64_t ph_end = 0, pw_end = 0;
   int64_t oh = 0, ow = 0;                      // output positions
   int64_t windows() const { return oh * ow; }  // L
   int64_t row() const { return c * kh * kw; }  // values per window
@@ -40,9 +44,10 @@ void check_window_args(const char* op, Size2 kernel, Size2 stride, Size2 padding
 // values) and returns the geometry. ceil_mode (the pools'): the output
 // sizes round up, so the last windows may reach past the padded input; the
 // positions past it read as padding, as all the kernels here treat any
-// position outside the input.
+// position outside the input. extra_end: padding added at the bottom/right
+// only, on top of `padding` (conv2d's "same" with an odd total; 0 or 1).
 PatchGeometry patch_geometry(const char* op, const Tensor& input, Size2 kernel, Size2 stride, Size2 padding,
-                             Size2 dilation, bool ceil_mode = false);
+                             Size2 dilation, bool ceil_mode = false, Size2 extra_end = 0);
 
 // [N, L, C*kh*kw]; positions in the padding read pad_value. Differentiable in
 // the input: the gradient of each row is added back to the pixels it read.

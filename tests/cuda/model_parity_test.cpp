@@ -98,6 +98,18 @@ TEST_F(CudaParity, LayersForwardBackward) {
     Tensor img = random_tensor({3, 4, 9, 8}, dt), k = random_tensor({5, 4, 3, 2}, dt), kb = random_tensor({5}, dt);
     check_forward_backward("conv2d", {img, k, kb},
                            [](auto& v) { return F::conv2d(v[0], v[1], v[2], {2, 1}, 1, {1, 2}); }, tol);
+    // Groups (each group's slice through the linear layer, joined by cat),
+    // depthwise, and "same" with an odd total (one more row/column of
+    // padding at the bottom/right).
+    Tensor kg = random_tensor({6, 2, 3, 2}, dt), kgb = random_tensor({6}, dt);
+    check_forward_backward("conv2d groups=2", {img, kg, kgb},
+                           [](auto& v) { return F::conv2d(v[0], v[1], v[2], {2, 1}, {1, 0}, {1, 2}, 2); }, tol);
+    Tensor kd = random_tensor({8, 1, 3, 3}, dt);
+    check_forward_backward("conv2d depthwise x2", {img, kd},
+                           [](auto& v) { return F::conv2d(v[0], v[1], Tensor(), 1, 1, 1, 4); }, tol);
+    Tensor ks = random_tensor({4, 2, 4, 3}, dt), ksb = random_tensor({4}, dt);
+    check_forward_backward("conv2d same, groups=2", {img, ks, ksb},
+                           [](auto& v) { return F::conv2d(v[0], v[1], v[2], 1, "same", {1, 2}, 2); }, tol);
     check_forward_backward("unfold", {img}, [](auto& v) { return F::unfold(v[0], 3, 1, 1, 2); });
     check_forward_backward("max_pool2d", {img}, [](auto& v) { return F::max_pool2d(v[0], 3, 2, 1); });
     check_forward_backward("avg_pool2d", {img}, [](auto& v) { return F::avg_pool2d(v[0], 2); });

@@ -1,8 +1,9 @@
 // The oneDNN convolution (float32 on the CPU, src/backend/cpu/dnnl_conv.cpp)
 // against the im2col path on the same random inputs: forward and the three
-// gradients, over geometries that exercise padding, stride, dilation,
-// non-square kernels, no bias, a batch of one and a batch split over the
-// thread pool. Both are also held to a float64 im2col result, so a shared
+// gradients, over geometries that exercise padding (also "same" with an odd
+// total, padded more at the bottom/right), stride, dilation, groups
+// (depthwise too), non-square kernels, no bias, a batch of one and a batch
+// split over the thread pool. Both are also held to a float64 im2col result, so a shared
 // mistake would not pass either. The PyTorch fixtures in layers_conv_test.cpp
 // run through whichever path conv2d takes. Skipped in a build without oneDNN.
 #include <gtest/gtest.h>
@@ -32,8 +33,11 @@ using testing::close_to;
 struct Geometry {
   std::string name;
   int64_t n, c, h, w, o;
-  Size2 kernel, stride, padding, dilation;
+  Size2 kernel, stride;
+  nn::Padding2 padding;
+  Size2 dilation;
   bool bias;
+  int64_t groups = 1;
 };
 
 void PrintTo(const Geometry& g, std::ostream* os) { *os << g.name; }
@@ -48,7 +52,7 @@ Result run(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& dy, 
   if (im2col) force.emplace();
   const Tensor xl = x.detach().requires_grad_(), wl = w.detach().requires_grad_();
   const Tensor bl = b.defined() ? b.detach().requires_grad_() : Tensor();
-  const Tensor y = nn::functional::conv2d(xl, wl, bl, g.stride, g.padding, g.dilation);
+  const Tensor y = nn::functional::conv2d(xl, wl, bl, g.stride, g.padding, g.dilation, g.groups);
   y.backward(dy);
   return {y.detach(), xl.grad(), wl.grad(), bl.defined() ? bl.grad() : Tensor()};
 }
@@ -59,9 +63,9 @@ TEST_P(ConvDnnl, MatchesIm2colForwardAndGradients) {
   SKIP_WITHOUT_DNNL();
   const Geometry& g = GetParam();
   manual_seed(21);
-  const Tensor x = randn({g.n, g.c, g.h, g.w}), w = randn({g.o, g.c, g.kernel.h, g.kernel.w});
+  const Tensor x = randn({g.n, g.c, g.h, g.w}), w = randn({g.o, g.c / g.groups, g.kernel.h, g.kernel.w});
   const Tensor b = g.bias ? randn({g.o}) : Tensor();
-  const Tensor y_shape = nn::functional::conv2d(x, w, b, g.stride, g.padding, g.dilation);
+  const Tensor y_shape = nn::functional::conv2d(x, w, b, g.stride, g.padding, g.dilation, g.groups);
   const Tensor dy = randn(y_shape.sizes());
 
   const uint64_t before = nn::detail::conv_dnnl_count();
@@ -74,7 +78,7 @@ TEST_P(ConvDnnl, MatchesIm2colForwardAndGradients) {
 
   // Each value sums up to C*kh*kw (dx: O*kh*kw, dw and db: N*oh*ow) float32
   // products of N(0, 1) numbers: the atol grows with that count.
-  const double k = static_cast<double>(g.c * g.kernel.h * g.kernel.w);
+  const double k = static_cast<double>(g.c / g.groups * g.kernel.h * g.kernel.w);
   const double m = static_cast<double>(y_shape.numel() / g.o);
   struct Check {
     const char* what;
@@ -82,7 +86,7 @@ TEST_P(ConvDnnl, MatchesIm2colForwardAndGradients) {
     double scale;
   };
   const Check checks[] = {{"y", dnnl.y, im2col.y, ref.y, k},
-                          {"dx", dnnl.dx, im2col.dx, ref.dx, static_cast<double>(g.o * g.kernel.h * g.kernel.w)},
+                          {"dx", dnnl.dx, im2col.dx, ref.dx, static_cast<double>(g.o / g.groups * g.kernel.h * g.kernel.w)},
                           {"dw", dnnl.dw, im2col.dw, ref.dw, m},
                           {"db", dnnl.db, im2col.db, ref.db, m}};
   for (const Check& c : checks) {
@@ -112,7 +116,17 @@ INSTANTIATE_TEST_SUITE_P(
         Geometry{"output_1x1", 3, 6, 4, 4, 5, 4, 1, 0, 1, true},
         // Big enough to be split over the pool's threads, odd batch: uneven shares.
         Geometry{"mnist_layer2_batch37", 37, 16, 14, 14, 32, 3, 1, 1, 1, true},
-        Geometry{"mnist_layer1_batch37", 37, 1, 28, 28, 16, 3, 1, 1, 1, true}),
+        Geometry{"mnist_layer1_batch37", 37, 1, 28, 28, 16, 3, 1, 1, 1, true},
+        // Groups (oneDNN's goihw weights) and "same" with an odd total
+        // (padding_r one more than padding_l), also split over the pool.
+        Geometry{"groups2_stride2_dilation2x1", 2, 4, 11, 9, 6, 3, 2, 1, {2, 1}, true, 2},
+        Geometry{"depthwise", 3, 8, 9, 9, 8, 3, 1, 1, 1, true, 8},
+        Geometry{"depthwise_x2_nobias", 2, 4, 8, 7, 8, {3, 2}, {1, 2}, 0, 1, false, 4},
+        Geometry{"same_kernel4", 2, 3, 9, 8, 5, 4, 1, "same", 1, true},
+        Geometry{"same_kernel2x3_dilation3x2_groups2", 2, 4, 10, 9, 6, {2, 3}, 1, "same", {3, 2}, true, 2},
+        Geometry{"valid_groups4_stride2", 2, 8, 9, 9, 4, 3, 2, "valid", 1, false, 4},
+        Geometry{"depthwise_same_batch37", 37, 32, 28, 28, 32, 4, 1, "same", 1, true, 32},
+        Geometry{"groups4_batch37", 37, 16, 14, 14, 32, 3, 1, 1, 1, true, 4}),
     [](const ::testing::TestParamInfo<Geometry>& info) { return info.param.name; });
 
 // The batch split: one thread and two must give the same values (up to the

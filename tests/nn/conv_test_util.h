@@ -26,11 +26,14 @@ inline Tensor conv_fixture(const std::string& name) { return load_npy(conv_path(
 // The call's arguments, stored next to the case so the test cannot drift
 // from the script: int64 [kh, kw, sh, sw, ph, pw, dh, dw], and for pools
 // with other options than PyTorch's defaults [ceil_mode, count_include_pad,
-// divisor_override or 0].
+// divisor_override or 0], for convolutions with groups or a padding string
+// [groups, padding: 0 numbers, 1 "same", 2 "valid"].
 struct Args {
   nn::Size2 kernel = 1, stride = 1, padding = 0, dilation = 1;
   bool ceil_mode = false, count_include_pad = true;
   std::optional<int64_t> divisor_override;
+  int64_t groups = 1;
+  nn::Padding2 conv_padding = 0;  // `padding`, or "same" / "valid"
 };
 inline Args read_args(const std::string& c) {
   auto v = conv_fixture(c + ".args").to_vector<int64_t>();
@@ -40,6 +43,13 @@ inline Args read_args(const std::string& c) {
     a.ceil_mode = o[0] != 0;
     a.count_include_pad = o[1] != 0;
     if (o[2] != 0) a.divisor_override = o[2];
+  }
+  a.conv_padding = a.padding;
+  if (std::filesystem::exists(conv_path(c + ".convopts"))) {
+    auto o = conv_fixture(c + ".convopts").to_vector<int64_t>();
+    a.groups = o[0];
+    if (o[1] == 1) a.conv_padding = nn::Padding2::same();
+    if (o[1] == 2) a.conv_padding = nn::Padding2::valid();
   }
   return a;
 }

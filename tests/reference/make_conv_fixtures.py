@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Generates the PyTorch reference fixtures of tests/nn/layers_conv_test.cpp.
+"""Generates the PyTorch reference fixtures of tests/nn/layers_conv_test.cpp
+(and layers_pool_options_test.cpp, layers_conv_groups_test.cpp).
 
 Inputs come from a fixed NumPy seed; every expected value is computed by
 PyTorch 1.13 (never by wick) and saved as .npy under tests/data/conv/. Each
@@ -15,6 +16,12 @@ case <name> has:
   <name>.dx     d(sum(y * gy))/dx;  conv also .dw and (with a bias) .db
   <name>.opts   pools with options other than PyTorch's defaults only: int64
                 [ceil_mode, count_include_pad, divisor_override or 0]
+  <name>.convopts  conv with groups != 1 or a padding string only: int64
+                [groups, padding: 0 the numbers in .args, 1 "same", 2 "valid"]
+                (.args then holds padding 0, 0 for the strings)
+  <name>.repr   with .convopts: repr() of nn.Conv2d built with the same
+                arguments (in_channels from x, bias as the case), as uint8
+                UTF-8 bytes
 
 The C++ test lists the case names; a case it names but this script did not
 write fails there as a missing file.
@@ -86,13 +93,22 @@ unfold_case("unfold_f32", (2, 3, 5, 5), 2, padding=1, stride=2, dtype=np.float32
 
 
 # ---- conv2d: forward and all three gradients ----
-def conv_case(name, xshape, wshape, bias=True, stride=1, padding=0, dilation=1, dtype=np.float64):
-    save_args(name, wshape[2:], stride, padding, dilation)
+PADDING_MODES = {"same": 1, "valid": 2}
+
+
+def conv_case(name, xshape, wshape, bias=True, stride=1, padding=0, dilation=1, dtype=np.float64, groups=1):
+    named = isinstance(padding, str)
+    save_args(name, wshape[2:], stride, 0 if named else padding, dilation)
+    if groups != 1 or named:  # the cases before groups and "same" keep their files as they were
+        save(name + ".convopts", np.array([groups, PADDING_MODES[padding] if named else 0], dtype=np.int64))
+        m = torch.nn.Conv2d(xshape[-3], wshape[0], tuple(wshape[2:]), stride=stride, padding=padding,
+                            dilation=dilation, groups=groups, bias=bias)
+        save(name + ".repr", np.frombuffer(repr(m).encode(), dtype=np.uint8))
     w = normal(wshape, dtype)
     params = [w] + ([normal(wshape[:1], dtype)] if bias else [])
 
     def fn(t, wt, bt=None):
-        return F.conv2d(t, wt, bt, stride=stride, padding=padding, dilation=dilation)
+        return F.conv2d(t, wt, bt, stride=stride, padding=padding, dilation=dilation, groups=groups)
 
     pts = run(name, fn, normal(xshape, dtype), params)
     save(name + ".w", w)
@@ -177,6 +193,55 @@ pool_case("avgpool_ceil_nopad_k3_s2_p1", "avg", normal((2, 1, 6, 7)), 3, 2, 1, c
           count_include_pad=False)
 pool_case("avgpool_divisor3_k2_p1", "avg", normal((1, 2, 4, 5)), 2, 1, 1, divisor_override=3)
 pool_case("avgpool_ceil_f32", "avg", normal((2, 3, 5, 5), np.float32), 2, ceil_mode=True)
+
+# ---- conv2d groups and padding "same" / "valid" (after every case above, so their inputs stay as they were) ----
+conv_case("conv_g2_p1", (2, 4, 6, 7), (6, 2, 3, 3), padding=1, groups=2)
+conv_case("conv_depthwise", (2, 3, 7, 6), (3, 1, 3, 3), padding=1, groups=3)
+# depthwise with a channel multiplier of 2, strided, no bias
+conv_case("conv_depthwise_x2_s2_nobias", (2, 3, 7, 8), (6, 1, 3, 3), bias=False, stride=2, groups=3)
+conv_case("conv_g2_k32_s21_p12_d21", (2, 4, 9, 8), (4, 2, 3, 2), stride=(2, 1), padding=(1, 2), dilation=(2, 1),
+          groups=2)
+conv_case("conv_g3_k1_nobias", (1, 6, 4, 5), (3, 2, 1, 1), bias=False, groups=3)
+conv_case("conv_g2_unbatched", (4, 5, 6), (2, 2, 3, 3), groups=2)
+conv_case("conv_g2_f32", (2, 4, 8, 8), (8, 2, 3, 3), padding=1, groups=2, dtype=np.float32)
+conv_case("conv_depthwise_f32", (2, 8, 7, 7), (8, 1, 3, 3), padding=1, groups=8, dtype=np.float32)
+conv_case("conv_g4_s2_f32", (3, 8, 9, 9), (4, 2, 3, 3), stride=2, padding=1, groups=4, dtype=np.float32)
+# "same": an even total (symmetric), odd totals (the extra row/column at the
+# bottom/right), odd through dilation, a 2x2 kernel (top/left 0, bottom/right 1)
+conv_case("conv_same_k3", (2, 3, 6, 7), (4, 3, 3, 3), padding="same")
+conv_case("conv_same_k4", (2, 2, 6, 5), (3, 2, 4, 4), padding="same")
+conv_case("conv_same_k23_d32", (2, 2, 7, 6), (3, 2, 2, 3), padding="same", dilation=(3, 2))
+conv_case("conv_same_k2_unbatched_nobias", (3, 5, 6), (2, 3, 2, 2), bias=False, padding="same")
+conv_case("conv_same_k43_g2", (2, 4, 6, 7), (4, 2, 4, 3), padding="same", groups=2)
+conv_case("conv_same_k4_f32", (2, 3, 8, 9), (4, 3, 4, 2), padding="same", dtype=np.float32)
+conv_case("conv_same_k34_d2_g2_f32", (2, 4, 9, 8), (6, 2, 3, 4), padding="same", dilation=2, groups=2,
+          dtype=np.float32)
+conv_case("conv_same_depthwise_k2_f32", (2, 4, 6, 6), (4, 1, 2, 2), padding="same", groups=4, dtype=np.float32)
+conv_case("conv_valid", (2, 3, 6, 7), (4, 3, 3, 3), padding="valid")
+conv_case("conv_valid_g2_s2_f32", (2, 4, 9, 8), (4, 2, 3, 3), padding="valid", stride=2, groups=2,
+          dtype=np.float32)
+
+
+# What PyTorch refuses, wick refuses too (tests/nn/layers_conv_groups_test.cpp
+# checks wick's messages): asserted here so a newer PyTorch that accepts one
+# shows up when the fixtures are regenerated.
+def refuses(fn):
+    try:
+        fn()
+    except (RuntimeError, ValueError):
+        return
+    raise AssertionError("PyTorch accepted a call the wick tests expect to be refused")
+
+
+refuses(lambda: F.conv2d(torch.zeros(1, 5, 5, 5), torch.zeros(4, 2, 3, 3), groups=2))  # 5 channels, groups 2
+refuses(lambda: F.conv2d(torch.zeros(1, 4, 5, 5), torch.zeros(3, 2, 3, 3), groups=2))  # 3 outputs, groups 2
+refuses(lambda: torch.nn.Conv2d(5, 4, 3, groups=2))
+refuses(lambda: torch.nn.Conv2d(4, 6, 3, groups=4))
+refuses(lambda: torch.nn.Conv2d(4, 4, 3, groups=0))
+refuses(lambda: F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), stride=2, padding="same"))
+refuses(lambda: torch.nn.Conv2d(1, 1, 3, stride=(1, 2), padding="same"))
+refuses(lambda: torch.nn.Conv2d(1, 1, 3, padding="full"))
+refuses(lambda: F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), padding="Same"))
 
 files = os.listdir(OUT)
 print("wrote", len(files), "files,", sum(os.path.getsize(os.path.join(OUT, f)) for f in files), "bytes, to",

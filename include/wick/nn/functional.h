@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "wick/nn/padding2.h"
 #include "wick/nn/size2.h"
 #include "wick/tensor.h"
 
@@ -55,11 +56,17 @@ Tensor flatten(const Tensor& input, int64_t start_dim = 0, int64_t end_dim = -1)
 // (channel, row, column) order; padding reads zeros. Differentiable (its
 // backward adds overlapping windows back, as fold does).
 Tensor unfold(const Tensor& input, Size2 kernel_size, Size2 dilation = 1, Size2 padding = 0, Size2 stride = 1);
-// Cross-correlation, as torch.nn.functional.conv2d with groups = 1: weight
-// [out_channels, in_channels, kh, kw], bias [out_channels] or undefined.
+// Cross-correlation, as torch.nn.functional.conv2d: weight
+// [out_channels, in_channels / groups, kh, kw], bias [out_channels] or
+// undefined. groups splits the input channels and the output channels into
+// that many equal parts, each output part seeing only its input part (both
+// channel counts must divide by groups; groups == in_channels is a depthwise
+// convolution). padding: numbers, "valid" (none) or "same" (stride 1 only;
+// output H x W, an odd total padding puts its extra row/column at the
+// bottom/right, as PyTorch; nn/padding2.h).
 // out_h = (H + 2 padding - dilation (kh - 1) - 1) / stride + 1, likewise out_w.
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), Size2 stride = 1,
-              Size2 padding = 0, Size2 dilation = 1);
+              Padding2 padding = 0, Size2 dilation = 1, int64_t groups = 1);
 // Each window's maximum; stride defaults to kernel_size, padding reads -inf
 // and may be at most half the kernel (PyTorch's rule). The gradient goes to
 // the first maximum of each window. ceil_mode rounds the output size up

@@ -127,25 +127,33 @@ struct Conv {
   Operand bw_src, bw_diff_dst, bw_diff_weights;
 
   static Conv make(const ConvShape& s) {
-    const memory::dims src{s.n, s.c, s.h, s.w}, wei{s.o, s.c, s.kh, s.kw}, dst{s.n, s.o, s.oh, s.ow};
+    // Grouped: oneDNN takes the groups as a leading weight dim (goihw),
+    // which is PyTorch's [O, C / groups, kh, kw] memory as it is.
+    const bool grouped = s.groups > 1;
+    const memory::dims src{s.n, s.c, s.h, s.w}, dst{s.n, s.o, s.oh, s.ow};
+    const memory::dims wei = grouped ? memory::dims{s.groups, s.o / s.groups, s.c / s.groups, s.kh, s.kw}
+                                     : memory::dims{s.o, s.c, s.kh, s.kw};
     // oneDNN counts dilation from 0 (a dense kernel); PyTorch from 1. Its
-    // right/bottom padding is PyTorch's too: both round the output size down.
-    const memory::dims strides{s.sh, s.sw}, dilation{s.dh - 1, s.dw - 1}, pad{s.ph, s.pw};
+    // right/bottom padding is PyTorch's too: both round the output size down
+    // (padding="same" gives an exact, possibly one larger, bottom/right).
+    const memory::dims strides{s.sh, s.sw}, dilation{s.dh - 1, s.dw - 1}, pad{s.ph, s.pw},
+        pad_end{s.ph_end, s.pw_end};
     const memory::desc any_src(src, DT::f32, Tag::any), any_wei(wei, DT::f32, Tag::any),
         any_dst(dst, DT::f32, Tag::any), bias_md = s.bias ? memory::desc({s.o}, DT::f32, Tag::x) : memory::desc();
-    const memory::desc plain_src(src, DT::f32, Tag::nchw), plain_wei(wei, DT::f32, Tag::oihw),
+    const memory::desc plain_src(src, DT::f32, Tag::nchw), plain_wei(wei, DT::f32, grouped ? Tag::goihw : Tag::oihw),
         plain_dst(dst, DT::f32, Tag::nchw);
     const auto algo = dnnl::algorithm::convolution_direct;
     const dnnl::primitive_attr attr = user_scratchpad();
     const dnnl::convolution_forward::primitive_desc fpd(
         dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, any_src, any_wei, bias_md, any_dst,
-                                        strides, dilation, pad, pad),
+                                        strides, dilation, pad, pad_end),
         attr, cpu_engine());
     const dnnl::convolution_backward_data::primitive_desc dpd(
-        dnnl::convolution_backward_data::desc(algo, any_src, any_wei, any_dst, strides, dilation, pad, pad), attr,
+        dnnl::convolution_backward_data::desc(algo, any_src, any_wei, any_dst, strides, dilation, pad, pad_end), attr,
         cpu_engine(), fpd);
     const dnnl::convolution_backward_weights::primitive_desc wpd(
-        dnnl::convolution_backward_weights::desc(algo, any_src, any_wei, bias_md, any_dst, strides, dilation, pad, pad),
+        dnnl::convolution_backward_weights::desc(algo, any_src, any_wei, bias_md, any_dst, strides, dilation, pad,
+                                                 pad_end),
         attr, cpu_engine(), fpd);
     return Conv{dnnl::convolution_forward(fpd),
                 dnnl::convolution_backward_data(dpd),
@@ -186,14 +194,19 @@ class OneOmpThread {
 };
 
 using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
-                       int64_t, int64_t, int64_t, bool>;
+                       int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, bool>;
 
 std::string describe(const ConvShape& s) {
-  return "input [" + std::to_string(s.n) + ", " + std::to_string(s.c) + ", " + std::to_string(s.h) + ", " +
-         std::to_string(s.w) + "], weight [" + std::to_string(s.o) + ", " + std::to_string(s.c) + ", " +
-         std::to_string(s.kh) + ", " + std::to_string(s.kw) + "], stride (" + std::to_string(s.sh) + ", " +
-         std::to_string(s.sw) + "), padding (" + std::to_string(s.ph) + ", " + std::to_string(s.pw) +
-         "), dilation (" + std::to_string(s.dh) + ", " + std::to_string(s.dw) + ")";
+  std::string d = "input [" + std::to_string(s.n) + ", " + std::to_string(s.c) + ", " + std::to_string(s.h) + ", " +
+                  std::to_string(s.w) + "], weight [" + std::to_string(s.o) + ", " + std::to_string(s.c / s.groups) +
+                  ", " + std::to_string(s.kh) + ", " + std::to_string(s.kw) + "], stride (" + std::to_string(s.sh) +
+                  ", " + std::to_string(s.sw) + "), padding (" + std::to_string(s.ph) + ", " + std::to_string(s.pw) +
+                  ")";
+  if (s.ph_end != s.ph || s.pw_end != s.pw)
+    d += " top/left and (" + std::to_string(s.ph_end) + ", " + std::to_string(s.pw_end) + ") bottom/right";
+  d += ", dilation (" + std::to_string(s.dh) + ", " + std::to_string(s.dw) + ")";
+  if (s.groups != 1) d += ", groups " + std::to_string(s.groups);
+  return d;
 }
 
 // The primitives of geometry `s`, built on first use; null when oneDNN
@@ -204,7 +217,8 @@ std::string describe(const ConvShape& s) {
 const Conv* find_or_build(const ConvShape& s, std::string* why = nullptr) {
   static std::mutex mutex;
   static std::map<Key, std::unique_ptr<Conv>> cache;
-  const Key key{s.n, s.c, s.h, s.w, s.o, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw, s.dh, s.dw, s.bias};
+  const Key key{s.n, s.c, s.h, s.w, s.o, s.kh, s.kw, s.groups, s.sh, s.sw, s.ph, s.pw, s.ph_end, s.pw_end, s.dh, s.dw,
+                s.bias};
   std::lock_guard<std::mutex> lock(mutex);
   auto it = cache.find(key);
   if (it == cache.end()) {
@@ -234,7 +248,8 @@ const Conv& lookup(const ConvShape& s) {
 // How many batch shares: one per pool thread, but none smaller than about
 // 2 MFLOP (small convolutions do not spawn threads) nor under one sample.
 int shares(const ConvShape& s) {
-  const double flops = 2.0 * static_cast<double>(s.n * s.o * s.oh * s.ow) * static_cast<double>(s.c * s.kh * s.kw);
+  const double flops =
+      2.0 * static_cast<double>(s.n * s.o * s.oh * s.ow) * static_cast<double>(s.c / s.groups * s.kh * s.kw);
   const int64_t by_work = std::max<int64_t>(1, static_cast<int64_t>(flops / (1 << 21)));
   return static_cast<int>(std::min<int64_t>({num_threads(), s.n, by_work}));
 }
@@ -318,7 +333,7 @@ void dnnl_conv2d_backward_data(const ConvShape& s, const float* dy, const float*
 void dnnl_conv2d_backward_weights(const ConvShape& s, const float* x, const float* dy, float* dw, float* db) {
   WICK_CHECK(db == nullptr || s.bias, "conv2d backward (oneDNN): a bias gradient was asked of a geometry without bias");
   const int64_t in_sample = s.c * s.h * s.w, out_sample = s.o * s.oh * s.ow;
-  const int64_t wsize = s.o * s.c * s.kh * s.kw;
+  const int64_t wsize = s.o * (s.c / s.groups) * s.kh * s.kw;
   const int count = shares(s);
   // Share 0 writes into dw/db; the others into partial sums added after.
   // A bias geometry always yields db: without a db to fill it goes to a

@@ -1,6 +1,7 @@
 #pragma once
 // The nn layer: modules, layers, functional ops, losses, init, summary.
 #include "wick/nn/activation.h"
+#include "wick/nn/adaptive_pooling.h"
 #include "wick/nn/batchnorm.h"
 #include "wick/nn/conv.h"
 #include "wick/nn/dropout.h"
@@ -10,6 +11,7 @@
 #include "wick/nn/linear.h"
 #include "wick/nn/loss.h"
 #include "wick/nn/module.h"
+#include "wick/nn/output_size2.h"
 #include "wick/nn/padding2.h"
 #include "wick/nn/pooling.h"
 #include "wick/nn/sequential.h"

@@ -1,4 +1,5 @@
-// Dropout: functional::dropout and the nn::Dropout layer.
+// Dropout: functional::dropout and dropout2d, the nn::Dropout and
+// nn::Dropout2d layers.
 #include "wick/nn/dropout.h"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include "backend/cpu/philox_blocks.h"
 #include "core/core.h"
 #include "nn/layers_common.h"
+#include "wick/creation.h"
 #include "wick/elementwise.h"
 #include "wick/nn/functional.h"
 #include "wick/random.h"
@@ -79,6 +81,26 @@ Tensor dropout(const Tensor& input, double p, bool training) {
   return mul(input, noise);
 }
 
+Tensor dropout2d(const Tensor& input, double p, bool training) {
+  core::check_defined("dropout2d", input);
+  WICK_CHECK(p >= 0 && p <= 1, "dropout2d: probability has to be between 0 and 1, but got p=", p);
+  WICK_CHECK(input.dim() == 3 || input.dim() == 4, "dropout2d: expected a 4-D input [N, C, H, W] (or 3-D, taken as ",
+             "[N, C, L] as PyTorch 1.13 does), got ", input.describe(),
+             "; for element-wise dropout use dropout");
+  // As dropout (and PyTorch's feature dropout): the input itself.
+  if (!training || p == 0 || input.numel() == 0) return input;
+  core::check_floating("dropout2d", input);
+  if (p == 1) return input * 0.0;
+  // The channel mask is dropout's on a [N, C, 1, 1] tensor of ones: noise is
+  // 0 or 1/(1-p), drawn with the same Philox rule, and the broadcast product
+  // gives both the output and the gradient g * noise.
+  Shape noise_shape(static_cast<size_t>(input.dim()), 1);
+  noise_shape[0] = input.size(0);
+  noise_shape[1] = input.size(1);
+  Tensor noise = dropout(ones(noise_shape, {.dtype = input.dtype(), .device = input.device()}), p, true);
+  return mul(input, noise);
+}
+
 }  // namespace functional
 
 Dropout::Dropout(double p) : p(p) {
@@ -88,5 +110,13 @@ Dropout::Dropout(double p) : p(p) {
 Tensor Dropout::forward(const Tensor& input) { return functional::dropout(input, p, is_training()); }
 
 std::string Dropout::extra_repr() const { return "p=" + detail::python_float(p) + ", inplace=False"; }
+
+Dropout2d::Dropout2d(double p) : p(p) {
+  WICK_CHECK(p >= 0 && p <= 1, "Dropout2d: probability has to be between 0 and 1, but got p=", p);
+}
+
+Tensor Dropout2d::forward(const Tensor& input) { return functional::dropout2d(input, p, is_training()); }
+
+std::string Dropout2d::extra_repr() const { return "p=" + detail::python_float(p) + ", inplace=False"; }
 
 }  // namespace wick::nn

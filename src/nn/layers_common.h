@@ -59,9 +59,12 @@ inline std::string python_tuple(const Shape& s) {
   return out + (s.size() == 1 ? ",)" : ")");
 }
 
-// y = f(x) elementwise, computed on the host in double and stored in x's
-// floating dtype, then moved back to x's device. For functions the backend
-// lacks (erf); not on any hot path.
+// y = f(x) elementwise on the host, stored in x's floating dtype, then moved
+// back to x's device. f gets each element in its storage type (float or
+// double: a lambda taking double computes in double; one taking auto can
+// compare in the tensor's own dtype, as PyTorch's kernels branch) and
+// returns a double. For functions the backend lacks (erf); not on any hot
+// path.
 template <typename F>
 Tensor host_map(const Tensor& x, F f) {
   Tensor h = core::contiguous(x.is_cpu() ? x : core::to_device(x, Device::cpu()));
@@ -75,7 +78,7 @@ Tensor host_map(const Tensor& x, F f) {
     WICK_CHECK(h.dtype() == kFloat32, "internal: host_map needs a float32 or float64 tensor, got ", h.describe());
     const float* in = h.data_ptr<float>();
     float* out = y.data_ptr<float>();
-    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(f(static_cast<double>(in[i])));
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(f(in[i]));
   }
   return x.is_cpu() ? y : core::to_device(y, x.device());
 }

@@ -72,6 +72,11 @@ TEST_F(CudaParity, LayersForwardBackward) {
     Tensor x = random_tensor({16, 20}, dt), w = random_tensor({7, 20}, dt), bias = random_tensor({7}, dt);
     check_forward_backward("linear", {x, w, bias}, [](auto& v) { return F::linear(v[0], v[1], v[2]); }, tol);
     check_forward_backward("gelu/leaky_relu", {x}, [](auto& v) { return F::gelu(v[0]) + F::leaky_relu(v[0], 0.1); });
+    // Host loops for CUDA tensors too (activation_smooth.cpp); threshold 0.5
+    // puts inputs on both sides of softplus's branch.
+    check_forward_backward("silu/elu/softplus/mish", {x}, [](auto& v) {
+      return F::silu(v[0]) + F::elu(v[0], 0.7) + F::softplus(v[0], 2.0, 0.5) + F::mish(v[0]);
+    });
     Tensor gamma = random_tensor({20}, dt, 0.5, 1.5), beta = random_tensor({20}, dt);
     check_forward_backward("layer_norm", {x, gamma, beta},
                            [](auto& v) { return F::layer_norm(v[0], {20}, v[1], v[2]); }, tol);
@@ -137,6 +142,26 @@ TEST_F(CudaParity, DropoutMasksAreBernoulliAndScaled) {
     EXPECT_NEAR(gv[i], k ? 1 / 0.7f : 0.f, 1e-5f);
   }
   EXPECT_NEAR(kept / 10000.0, 0.7, 0.03);
+}
+
+TEST_F(CudaParity, Dropout2dZeroesWholeChannels) {
+  // As above, properties only: each channel (9 values) is all zero or all
+  // x / (1 - p), the gradient follows, and about 1 - p of 600 channels stay.
+  Tensor x = (rand({20, 30, 3, 3}) + 1.0).to(gpu()).requires_grad_();
+  Tensor y = F::dropout2d(x, 0.3, true);
+  y.sum().backward();
+  const auto xv = x.detach().cpu().to_vector<float>(), yv = y.detach().cpu().to_vector<float>();
+  const auto gv = x.grad().cpu().to_vector<float>();
+  int kept = 0;
+  for (size_t ch = 0; ch < 600; ++ch) {
+    const bool k = yv[ch * 9] != 0;
+    kept += k;
+    for (size_t i = ch * 9; i < ch * 9 + 9; ++i) {
+      EXPECT_NEAR(yv[i], k ? xv[i] / 0.7f : 0.f, 1e-5f) << "channel " << ch;
+      EXPECT_NEAR(gv[i], k ? 1 / 0.7f : 0.f, 1e-5f) << "channel " << ch;
+    }
+  }
+  EXPECT_NEAR(kept / 600.0, 0.7, 0.08);
 }
 
 TEST_F(CudaParity, LossesForwardBackward) {

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Generates the PyTorch reference fixtures of tests/nn/layers_conv_test.cpp
-(and layers_pool_options_test.cpp, layers_conv_groups_test.cpp).
+(and layers_pool_options_test.cpp, layers_conv_groups_test.cpp, layers_adaptive_pool_test.cpp).
 
 Inputs come from a fixed NumPy seed; every expected value is computed by
 PyTorch 1.13 (never by wick) and saved as .npy under tests/data/conv/. Each
@@ -22,6 +22,9 @@ case <name> has:
   <name>.repr   with .convopts: repr() of nn.Conv2d built with the same
                 arguments (in_channels from x, bias as the case), as uint8
                 UTF-8 bytes
+  <name>.osize  adaptive pools (apool_*) only, instead of .args: int64
+                [h, w, one], the output size (-1 for None; one = 1 when
+                given as one int); their .repr is the pool module's
 
 The C++ test lists the case names; a case it names but this script did not
 write fails there as a missing file.
@@ -242,6 +245,130 @@ refuses(lambda: F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), strid
 refuses(lambda: torch.nn.Conv2d(1, 1, 3, stride=(1, 2), padding="same"))
 refuses(lambda: torch.nn.Conv2d(1, 1, 3, padding="full"))
 refuses(lambda: F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), padding="Same"))
+
+
+# ---- adaptive_avg_pool2d / adaptive_max_pool2d (tests/nn/layers_adaptive_pool_test.cpp; after every
+# case above, so their inputs stay as they were). Each case <name> has .x, .y, .gy, .dx as above, and
+#   <name>.osize  int64 [h, w, one]: the output size, -1 for None; one = 1 when given as one int
+#   <name>.repr   repr() of nn.AdaptiveAvgPool2d / nn.AdaptiveMaxPool2d with that output size (uint8)
+def adaptive_windows(length, out):
+    """PyTorch's rule: output i pools [floor(i L / O), ceil((i + 1) L / O))."""
+    return [(i * length // out, -(-(i + 1) * length // out)) for i in range(out)]
+
+
+def adaptive_reference(x, osize, op, last_max=False):
+    """y and d(sum(y * gy))/dx-routing in NumPy, from the window rule alone: checks that the rule (and
+    the tie rule) is PyTorch's. Returns y and, for max, each output's winning flat index per plane."""
+    lead, (h, w) = x.shape[:-2], x.shape[-2:]
+    oh, ow = osize[0] if osize[0] is not None else h, osize[1] if osize[1] is not None else w
+    planes = x.reshape(-1, h * w)
+    y = np.zeros((planes.shape[0], oh, ow), x.dtype)
+    win = np.zeros((planes.shape[0], oh, ow), np.int64)
+    for p in range(planes.shape[0]):
+        for oy, (y0, y1) in enumerate(adaptive_windows(h, oh)):
+            for ox, (x0, x1) in enumerate(adaptive_windows(w, ow)):
+                idx = [r * w + c for r in range(y0, y1) for c in range(x0, x1)]
+                if op == "avg":
+                    y[p, oy, ox] = planes[p, idx].sum() / len(idx)
+                    continue
+                best, at = -np.inf, idx[0]  # PyTorch's scan: later wins when greater (or equal: last_max) or NaN
+                for i in idx:
+                    v = planes[p, i]
+                    if v > best or np.isnan(v) or (last_max and v == best):
+                        best, at = v, i
+                y[p, oy, ox], win[p, oy, ox] = best, at
+    return y.reshape(lead + (oh, ow)), win
+
+
+def max_dx(x, win, gy):
+    h, w = x.shape[-2:]
+    dx = np.zeros((win.shape[0], h * w), x.dtype)
+    g = gy.reshape(win.shape[0], -1)
+    for p in range(win.shape[0]):
+        for o, i in enumerate(win[p].reshape(-1)):
+            dx[p, i] += g[p, o]
+    return dx.reshape(x.shape)
+
+
+def adaptive_case(name, op, x, osize, differs_from_last_max=False):
+    one = not isinstance(osize, tuple)
+    pair_ = (osize, osize) if one else osize
+    save(name + ".osize", np.array([-1 if s is None else s for s in pair_] + [int(one)], dtype=np.int64))
+    module = torch.nn.AdaptiveAvgPool2d(osize) if op == "avg" else torch.nn.AdaptiveMaxPool2d(osize)
+    save(name + ".repr", np.frombuffer(repr(module).encode(), dtype=np.uint8))
+    run(name, module, x)
+    y, gy, dx = (np.load(os.path.join(OUT, name + s + ".npy")) for s in (".y", ".gy", ".dx"))
+    ref, win = adaptive_reference(x, pair_, op)
+    assert np.allclose(y, ref, rtol=1e-5, atol=1e-6, equal_nan=True), name + ": the window rule is not PyTorch's"
+    if op == "max":
+        assert np.array_equal(dx, max_dx(x, win, gy)), name + ": the tie/NaN rule is not PyTorch's"
+        if differs_from_last_max:
+            _, last = adaptive_reference(x, pair_, op, last_max=True)
+            assert not np.array_equal(dx, max_dx(x, last, gy)), name + ": ties do not decide dx"
+
+
+# sizes that divide and that do not (7 -> 3 overlaps: [0, 3), [2, 5), [4, 7)), more outputs than inputs
+# (windows repeat), the global 1x1 pool (PyTorch's mean), None (a side kept), unbatched, float32
+adaptive_case("apool_avg_7x5_to_3x2", "avg", normal((2, 3, 7, 5)), (3, 2))
+adaptive_case("apool_avg_6x8_to_3x4", "avg", normal((1, 2, 6, 8)), (3, 4))
+adaptive_case("apool_avg_5_to_7", "avg", normal((1, 2, 5, 5)), 7)
+adaptive_case("apool_avg_10x3_to_3x5", "avg", normal((1, 2, 10, 3)), (3, 5))
+adaptive_case("apool_avg_global", "avg", normal((2, 3, 6, 5)), (1, 1))
+adaptive_case("apool_avg_none_w", "avg", normal((2, 2, 6, 9)), (None, 4))
+adaptive_case("apool_avg_none_none", "avg", normal((1, 2, 3, 4)), (None, None))
+adaptive_case("apool_avg_unbatched", "avg", normal((3, 7, 6)), (4, 3))
+adaptive_case("apool_avg_f32", "avg", normal((2, 3, 9, 11), np.float32), (4, 5))
+adaptive_case("apool_avg_global_f32", "avg", normal((2, 4, 7, 7), np.float32), 1)
+adaptive_case("apool_max_7x5_to_3x2", "max", normal((2, 3, 7, 5)), (3, 2))
+adaptive_case("apool_max_5_to_7", "max", normal((1, 2, 5, 5)), 7)
+adaptive_case("apool_max_10x3_to_3x5", "max", normal((1, 2, 10, 3)), (3, 5))
+adaptive_case("apool_max_global", "max", normal((2, 3, 6, 5)), (1, 1))
+adaptive_case("apool_max_none_h", "max", normal((1, 2, 5, 8)), (3, None))
+adaptive_case("apool_max_unbatched", "max", normal((3, 5, 6)), (2, 4))
+adaptive_case("apool_max_f32", "max", normal((2, 3, 9, 11), np.float32), (4, 5))
+# Small integers: windows hold several equal maxima, overlapping windows (7 -> 3, 6 -> 4) share them;
+# PyTorch sends the gradient to the first in (row, column) order. Asserted above: a last-maximum rule
+# gives another dx.
+adaptive_case("apool_max_ties", "max", rng.integers(0, 3, (2, 2, 7, 6)).astype(np.float64), (3, 4), True)
+adaptive_case("apool_max_ties_global_f32", "max", rng.integers(0, 2, (2, 3, 4, 5)).astype(np.float32), 1, True)
+# One NaN, in the overlap of windows: it wins each of them and takes their gradient.
+nan1 = normal((1, 2, 7, 5))
+nan1[0, 1, 2, 2] = np.nan
+adaptive_case("apool_max_nan", "max", nan1, (3, 2))
+# Two NaNs in one window: PyTorch's CPU kernel sends the gradient to the last (a later NaN always
+# replaces the best so far); wick's composed path sends it to the first (functional.h).
+nan2 = normal((1, 1, 4, 4))
+nan2[0, 0, 0, 1] = nan2[0, 0, 1, 0] = np.nan
+adaptive_case("apool_max_nan2", "max", nan2, 1)
+# -inf windows: the first pixel wins and takes the gradient (a last-maximum rule would not).
+neginf = normal((1, 2, 4, 6))
+neginf[0, 0] = -np.inf
+neginf[0, 1, :2, :3] = -np.inf
+adaptive_case("apool_max_neginf", "max", neginf, (2, 2), True)
+
+
+def accepts(fn, shape):
+    out = fn()
+    assert tuple(out.shape) == shape, "PyTorch gave %s, the wick tests expect %s" % (tuple(out.shape), shape)
+
+
+for f in (F.adaptive_avg_pool2d, F.adaptive_max_pool2d):
+    refuses(lambda: f(torch.zeros(1, 1, 4, 4), -1))  # negative output size
+    refuses(lambda: f(torch.zeros(1, 1, 4, 4), (2, -1)))
+    refuses(lambda: f(torch.zeros(4, 4), 2))  # rank 2
+    refuses(lambda: f(torch.zeros(1, 1, 1, 4, 4), 2))  # rank 5
+    refuses(lambda: f(torch.zeros(1, 1, 4, 4, dtype=torch.int64), 2))  # integer dtype
+    refuses(lambda: f(torch.zeros(1, 1, 0, 4), 2))  # empty height
+    refuses(lambda: f(torch.zeros(1, 1, 4, 0), 2))  # empty width
+    refuses(lambda: f(torch.zeros(2, 0, 4), 2))  # unbatched, empty height
+    accepts(lambda: f(torch.zeros(1, 1, 4, 4), 0), (1, 1, 0, 0))  # an output size of 0: empty
+    accepts(lambda: f(torch.zeros(1, 1, 4, 4), (0, 2)), (1, 1, 0, 2))
+    accepts(lambda: f(torch.zeros(0, 2, 4, 4), 2), (0, 2, 2, 2))  # empty batch
+    accepts(lambda: f(torch.zeros(0, 4, 4), (2, 3)), (0, 2, 3))  # unbatched, no channels
+    accepts(lambda: f(torch.zeros(1, 1, 5, 6), (None, 2)), (1, 1, 5, 2))
+# PyTorch 1.13's two checks differ here: the max refuses a batch with no channels, the average does not.
+refuses(lambda: F.adaptive_max_pool2d(torch.zeros(1, 0, 4, 4), 2))
+accepts(lambda: F.adaptive_avg_pool2d(torch.zeros(1, 0, 4, 4), 2), (1, 0, 2, 2))
 
 files = os.listdir(OUT)
 print("wrote", len(files), "files,", sum(os.path.getsize(os.path.join(OUT, f)) for f in files), "bytes, to",

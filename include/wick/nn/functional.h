@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "wick/nn/output_size2.h"
 #include "wick/nn/padding2.h"
 #include "wick/nn/size2.h"
 #include "wick/tensor.h"
@@ -18,6 +19,16 @@ Tensor leaky_relu(const Tensor& input, double negative_slope = 0.01);
 // approximate = "none": x * Phi(x) with the exact erf; "tanh": PyTorch's
 // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
 Tensor gelu(const Tensor& input, const std::string& approximate = "none");
+// x * sigmoid(x).
+Tensor silu(const Tensor& input);
+// x if x > 0 else alpha * (exp(x) - 1); the gradient at 0 is alpha (PyTorch).
+Tensor elu(const Tensor& input, double alpha = 1.0);
+// log(1 + exp(beta x)) / beta, or x where beta * x > threshold (compared in
+// the input's dtype, as PyTorch). beta must be nonzero.
+Tensor softplus(const Tensor& input, double beta = 1.0, double threshold = 20.0);
+// x * tanh(softplus(x)). silu, elu, softplus and mish give finite values and
+// finite gradients for every finite input (no inf/inf at |x| = 1e4).
+Tensor mish(const Tensor& input);
 Tensor sigmoid(const Tensor& input);
 Tensor tanh(const Tensor& input);
 Tensor softmax(const Tensor& input, int64_t dim);
@@ -28,6 +39,13 @@ Tensor log_softmax(const Tensor& input, int64_t dim);
 // global generator, so manual_seed repeats it) and scales survivors by
 // 1/(1-p). Not training, or p == 0: returns `input` itself. p == 1: zeros.
 Tensor dropout(const Tensor& input, double p = 0.5, bool training = true);
+// Channel dropout, as torch.nn.functional.dropout2d in PyTorch 1.13: one
+// keep/drop draw per (dim 0, dim 1) pair, applied to the whole slice
+// input[i, j], survivors scaled by 1/(1-p). Input [N, C, H, W]; a 3-D input
+// is taken as [N, C, L], as PyTorch 1.13 does (not as an unbatched
+// [C, H, W]: nn/dropout.h). Other ranks are an error. Not training, or
+// p == 0: returns `input` itself; p == 1: zeros.
+Tensor dropout2d(const Tensor& input, double p = 0.5, bool training = true);
 
 // ---- normalization ----
 // Input [N, C] or [N, C, *]. training: normalizes with the batch's statistics
@@ -79,5 +97,14 @@ Tensor max_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> s
 Tensor avg_pool2d(const Tensor& input, Size2 kernel_size, std::optional<Size2> stride = std::nullopt,
                   Size2 padding = 0, bool ceil_mode = false, bool count_include_pad = true,
                   std::optional<int64_t> divisor_override = std::nullopt);
+// The adaptive pools (nn/adaptive_pooling.h): output_size fixes the output's
+// H x W (a side std::nullopt keeps the input's), and output i of a side of
+// input size L and output size O pools [floor(i L / O), ceil((i + 1) L / O)).
+// The average of a 1 x 1 output is the plain mean over H and W, as PyTorch
+// computes it. The max sends each window's gradient to its first maximum in
+// (row, column) order, or to its last NaN, as PyTorch's CPU kernel; off the
+// CPU a window with two NaNs sends it to the first NaN instead.
+Tensor adaptive_avg_pool2d(const Tensor& input, OutputSize2 output_size);
+Tensor adaptive_max_pool2d(const Tensor& input, OutputSize2 output_size);
 
 }  // namespace wick::nn::functional

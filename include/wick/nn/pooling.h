@@ -5,7 +5,8 @@
 //   nn::MaxPool2d(2)                                  // 2x2, stride 2
 //   nn::MaxPool2d(3, {.stride = 2, .padding = 1, .ceil_mode = true})
 //   nn::AvgPool2d(3, {.stride = 1, .padding = 1, .count_include_pad = false})
-// Not offered: return_indices (and so MaxUnpool2d).
+// Not offered: return_indices (and so MaxUnpool2d). The adaptive pools (an
+// output size given, the windows derived from it) are in adaptive_pooling.h.
 #include <cstdint>
 #include <optional>
 

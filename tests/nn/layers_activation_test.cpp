@@ -15,12 +15,8 @@ namespace {
 
 namespace F = nn::functional;
 using testing::close_to;
+using testing::ActCase;
 using testing::layer_fixture;
-
-struct ActCase {
-  const char* name;
-  std::function<Tensor(const Tensor&)> fn;
-};
 
 std::vector<ActCase> act_cases() {
   return {

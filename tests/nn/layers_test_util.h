@@ -5,11 +5,18 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <string>
 
 #include "wick/wick.h"
 
 namespace wick::testing {
+
+// An activation under test: its fixture's name and the layer as a function.
+struct ActCase {
+  const char* name;
+  std::function<Tensor(const Tensor&)> fn;
+};
 
 inline Tensor layer_fixture(const std::string& name) {
   return load_npy(std::string(WICK_TEST_DATA_DIR) + "/layers/" + name + ".npy");

@@ -15,7 +15,7 @@
 #include "autograd/node.h"
 #include "backend/cpu/loops.h"
 #include "core/core.h"
-#include "nn/adaptive_pooling_paths.h"
+#include "nn/composed_path.h"
 #include "nn/patches.h"
 #include "wick/creation.h"
 #include "wick/indexing.h"
@@ -23,15 +23,6 @@
 #include "wick/reduction.h"
 
 namespace wick::nn {
-
-namespace detail {
-namespace {
-// Per thread, so a test forcing the composed path changes no other thread's pools.
-thread_local bool t_force_composed = false;
-}  // namespace
-ForceComposedAdaptivePool::ForceComposedAdaptivePool() : saved_(t_force_composed) { t_force_composed = true; }
-ForceComposedAdaptivePool::~ForceComposedAdaptivePool() { t_force_composed = saved_; }
-}  // namespace detail
 
 namespace {
 

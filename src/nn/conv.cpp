@@ -13,6 +13,7 @@
 
 #include "autograd/node.h"
 #include "core/core.h"
+#include "nn/composed_path.h"
 #include "nn/conv_cpu.h"
 #include "nn/patches.h"
 #include "wick/autograd.h"
@@ -34,7 +35,6 @@ namespace detail {
 namespace {
 // Per thread, so a test forcing im2col does not change other threads' convolutions.
 thread_local bool t_force_im2col = false;
-thread_local bool t_force_composed = false;
 thread_local uint64_t t_dnnl_count = 0;
 }  // namespace
 
@@ -50,8 +50,6 @@ bool conv_has_dnnl() {
 
 ForceIm2colConv::ForceIm2colConv() : saved_(t_force_im2col) { t_force_im2col = true; }
 ForceIm2colConv::~ForceIm2colConv() { t_force_im2col = saved_; }
-ForceComposedConv::ForceComposedConv() : saved_(t_force_composed) { t_force_composed = true; }
-ForceComposedConv::~ForceComposedConv() { t_force_composed = saved_; }
 
 }  // namespace detail
 

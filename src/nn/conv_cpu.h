@@ -3,8 +3,8 @@
 // goes to oneDNN when wick is built with it (WICK_HAVE_DNNL), everything
 // else to im2col + GEMM. The tests run both on the same inputs and compare,
 // so the im2col path must stay reachable in a oneDNN build: this guard
-// forces it on the calling thread for its lifetime; another forces the
-// composed (non-CPU) path. Not public API.
+// forces it on the calling thread for its lifetime (the composed, non-CPU
+// path has its own guard: nn/composed_path.h). Not public API.
 #include <cstdint>
 
 namespace wick::nn::detail {
@@ -21,21 +21,6 @@ class ForceIm2colConv {
   ~ForceIm2colConv();
   ForceIm2colConv(const ForceIm2colConv&) = delete;
   ForceIm2colConv& operator=(const ForceIm2colConv&) = delete;
-
- private:
-  bool saved_;
-};
-
-// Sends CPU convolutions down the composed path other devices take (the
-// windows as rows through the fused linear layer, per group), so the tests
-// can hold that path, groups and padding included, to PyTorch's values
-// without a GPU. Calling thread, for its lifetime.
-class ForceComposedConv {
- public:
-  ForceComposedConv();
-  ~ForceComposedConv();
-  ForceComposedConv(const ForceComposedConv&) = delete;
-  ForceComposedConv& operator=(const ForceComposedConv&) = delete;
 
  private:
   bool saved_;

@@ -15,7 +15,7 @@
 
 #include "autograd/gradcheck.h"
 #include "core/expect_error.h"
-#include "nn/adaptive_pooling_paths.h"
+#include "nn/composed_path.h"
 #include "nn/conv_test_util.h"
 #include "wick/nn.h"
 
@@ -101,7 +101,7 @@ TEST(AdaptivePoolReference, MaxGradientGoesToTheLastNaN) { check_case("apool_max
 
 // What CUDA tensors run, forced on CPU tensors: the same fixtures.
 TEST(AdaptivePoolReference, ComposedPathMatchesPyTorch) {
-  nn::detail::ForceComposedAdaptivePool force;
+  nn::detail::ForceComposedPath force;
   for (const char* c : kAvgCases) check_case(c, avg_fn);
   for (const char* c : kMaxCases) check_case(c, max_fn);
 }
@@ -143,7 +143,7 @@ TEST(CudaParityAdaptivePool, ComposedOnCudaMatchesCpuKernels) {
 // The composed max reduces with max(dim), which keeps the first NaN: the same
 // NaN value, its gradient on the first NaN (functional.h says so).
 TEST(AdaptivePoolReference, ComposedMaxGradientGoesToTheFirstNaN) {
-  nn::detail::ForceComposedAdaptivePool force;
+  nn::detail::ForceComposedPath force;
   Tensor x = conv_fixture("apool_max_nan2.x").requires_grad_();  // [1, 1, 4, 4], NaN at (0, 1) and (1, 0)
   Tensor y = F::adaptive_max_pool2d(x, 1);
   EXPECT_TRUE(std::isnan(y.item()));
@@ -157,7 +157,7 @@ TEST(AdaptivePoolReference, ComposedMaxGradientGoesToTheFirstNaN) {
 TEST(AdaptivePoolReference, GlobalPoolIsExactlyMeanAndMax) {
   manual_seed(21);
   for (bool composed : {false, true}) {
-    std::optional<nn::detail::ForceComposedAdaptivePool> force;
+    std::optional<nn::detail::ForceComposedPath> force;
     if (composed) force.emplace();
     for (DType dtype : {kFloat32, kFloat64}) {
       const Tensor x = randn({3, 4, 13, 11}, {.dtype = dtype});
@@ -194,7 +194,7 @@ TEST(AdaptivePoolGradcheck, Float64) {
   const Tensor x = randn({2, 2, 7, 5}, {.dtype = kFloat64, .requires_grad = true});
   const Tensor xd = distinct_values({2, 2, 7, 5});
   for (bool composed : {false, true}) {
-    std::optional<nn::detail::ForceComposedAdaptivePool> force;
+    std::optional<nn::detail::ForceComposedPath> force;
     if (composed) force.emplace();
     SCOPED_TRACE(composed ? "composed" : "cpu kernel");
     // overlapping windows of different sizes; more outputs than inputs; a kept side
@@ -255,7 +255,7 @@ TEST(AdaptivePoolModule, Summary) {
 
 TEST(AdaptivePoolShapes, AcceptedAsPyTorch) {
   for (bool composed : {false, true}) {
-    std::optional<nn::detail::ForceComposedAdaptivePool> force;
+    std::optional<nn::detail::ForceComposedPath> force;
     if (composed) force.emplace();
     SCOPED_TRACE(composed ? "composed" : "cpu kernel");
     for (const Pool& pool : {Pool(avg_fn), Pool(max_fn)}) {

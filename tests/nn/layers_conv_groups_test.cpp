@@ -16,6 +16,7 @@
 
 #include "autograd/gradcheck.h"
 #include "core/expect_error.h"
+#include "nn/composed_path.h"
 #include "nn/conv_cpu.h"
 #include "nn/conv_test_util.h"
 #include "wick/nn.h"
@@ -57,7 +58,7 @@ TEST(ConvGroupsReference, FunctionalMatchesPyTorchOnEveryPath) {
     for (Path path : {Path::Default, Path::Im2col, Path::Composed}) {
       SCOPED_TRACE(std::string(c) + " on the " + path_name(path) + " path");
       std::optional<nn::detail::ForceIm2colConv> im2col;
-      std::optional<nn::detail::ForceComposedConv> composed;
+      std::optional<nn::detail::ForceComposedPath> composed;
       if (path == Path::Im2col) im2col.emplace();
       if (path == Path::Composed) composed.emplace();
       Tensor w = conv_fixture(std::string(c) + ".w").requires_grad_();
@@ -123,7 +124,7 @@ TEST(ConvGroupsGradcheck, Float64) {
   for (const Case& c : cases) {
     for (bool composed : {false, true}) {
       SCOPED_TRACE(std::string(c.name) + (composed ? " (composed)" : " (im2col)"));
-      std::optional<nn::detail::ForceComposedConv> force;
+      std::optional<nn::detail::ForceComposedPath> force;
       if (composed) force.emplace();
       Tensor x = randn(c.x, {.dtype = kFloat64, .requires_grad = true});
       Tensor w = randn(c.w, {.dtype = kFloat64, .requires_grad = true});
@@ -177,7 +178,7 @@ TEST(ConvGroupsModule, EmptyBatch) {
   for (Path path : {Path::Default, Path::Im2col, Path::Composed}) {
     SCOPED_TRACE(path_name(path));
     std::optional<nn::detail::ForceIm2colConv> im2col;
-    std::optional<nn::detail::ForceComposedConv> composed;
+    std::optional<nn::detail::ForceComposedPath> composed;
     if (path == Path::Im2col) im2col.emplace();
     if (path == Path::Composed) composed.emplace();
     Tensor x = zeros({0, 4, 5, 6}, {.requires_grad = true});

@@ -110,14 +110,14 @@ void convert_row(const uint8_t* src, float* dst, int64_t n, bool normalize, floa
     dst[j] = normalize ? std::fma(static_cast<float>(src[j]), scale, shift) : static_cast<float>(src[j]) / 255.0f;
 }
 
-// A whole set of uint8 pixels to float32 / 255, the same floats as
-// torchvision's ToTensor (a division, not a multiply by 1/255). Split over the
-// pool: the output is 188 MB of fresh pages for MNIST's training set, and on
-// a VM each first touch of a page can trap to the host, so two cores touching
-// halves of it finish sooner than one.
-void to_unit_floats(const uint8_t* src, float* dst, int64_t count) {
+// A whole set of uint8 pixels to float32: / 255, the same floats as
+// torchvision's ToTensor (a division, not a multiply by 1/255), or normalized
+// as get_batch() does. Split over the pool: the output is 188 MB of fresh
+// pages for MNIST's training set, and on a VM each first touch of a page can
+// trap to the host, so two cores touching halves of it finish sooner than one.
+void to_floats(const uint8_t* src, float* dst, int64_t count, bool normalize, float scale, float shift) {
   backend::cpu::parallel_for(count, int64_t{1} << 20, [&](int64_t b, int64_t e) {
-    convert_row(src + b, dst + b, e - b, /*normalize=*/false, 1.0f, 0.0f);
+    convert_row(src + b, dst + b, e - b, normalize, scale, shift);
   });
 }
 
@@ -137,10 +137,8 @@ MNIST::MNIST(const std::string& name, const std::string& root, Split split, cons
   WICK_CHECK(options.std > 0 && std::isfinite(options.std), name, ": MNISTOptions.std must be positive and finite, got ",
              options.std);
   WICK_CHECK(std::isfinite(options.mean), name, ": MNISTOptions.mean must be finite, got ", options.mean);
-  // x / 255 - mean) / std as one multiply-add: x * scale_ + shift_.
+  // (x / 255 - mean) / std as one multiply-add: x * scale_ + shift_.
   normalize_ = options.mean != 0.0 || options.std != 1.0;
-  WICK_CHECK(!normalize_ || keep_uint8_, name, ": MNISTOptions.mean/std normalize batches of uint8 pixels; add ",
-             "{.keep_uint8 = true}, or normalize the float images yourself");
   scale_ = static_cast<float>(1.0 / (255.0 * options.std));
   shift_ = static_cast<float>(-options.mean / options.std);
   namespace fs = std::filesystem;
@@ -188,7 +186,7 @@ MNIST::MNIST(const std::string& name, const std::string& root, Split split, cons
     std::memcpy(images_.raw_data(), src, static_cast<size_t>(count));
   } else {
     images_ = core::make_tensor({n, 1, h, w}, kFloat32, Device::cpu());
-    to_unit_floats(src, images_.data_ptr<float>(), count);
+    to_floats(src, images_.data_ptr<float>(), count, normalize_, scale_, shift_);
   }
 }
 
@@ -196,7 +194,7 @@ Tensor MNIST::images() const {
   if (!keep_uint8_) return images_;
   Tensor out = core::make_tensor(images_.sizes(), kFloat32, Device::cpu());
   const uint8_t* src = images_.data_ptr<uint8_t>();
-  to_unit_floats(src, out.data_ptr<float>(), images_.numel());
+  to_floats(src, out.data_ptr<float>(), images_.numel(), normalize_, scale_, shift_);
   return out;
 }
 

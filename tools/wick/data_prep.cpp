@@ -4,7 +4,6 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
-#include <numeric>
 #include <optional>
 #include <utility>
 
@@ -92,9 +91,7 @@ RawSplit load_normalized_images(const std::string& name, const std::string& data
       *keep = ds;
       return {ds->uint8_images(), ds->targets(), ds->classes(), dir};
     }
-    std::vector<int64_t> all(static_cast<size_t>(ds->size()));
-    std::iota(all.begin(), all.end(), int64_t{0});
-    return {ds->get_batch(all).inputs, ds->targets(), ds->classes(), dir};
+    return {ds->images(), ds->targets(), ds->classes(), dir};
   }
   RawSplit r = load_images(name, data_dir, split);
   NoGradGuard no_grad;

@@ -19,9 +19,10 @@ struct MNISTOptions {
   // Keep the pixels as uint8 (47 MB instead of 188 MB for the training set)
   // and convert to float32 / 255 per batch in get_batch().
   bool keep_uint8 = false;
-  // With keep_uint8: batches come out normalized, (x / 255 - mean) / std,
-  // computed while the batch is gathered (no float copy of the set, no
-  // separate normalize pass). The defaults leave x / 255.
+  // Everything handed out (batches, get(), images()) is normalized,
+  // (x / 255 - mean) / std, computed as one multiply-add while the pixels are
+  // converted: at load for the float32 set, per batch with keep_uint8. No
+  // separate normalize pass over the set. The defaults leave x / 255 exactly.
   double mean = 0.0, std = 1.0;
 };
 
@@ -34,8 +35,9 @@ class MNIST : public Dataset {
   Batch get_batch(const std::vector<int64_t>& indices) const override;
   std::vector<std::string> classes() const override { return classes_; }
 
-  // float32 [N, 1, H, W] in [0, 1]. With keep_uint8 this converts the whole
-  // set on each call: use uint8_images() or get_batch() instead.
+  // float32 [N, 1, H, W]: in [0, 1], or normalized by the options' mean/std.
+  // With keep_uint8 this converts the whole set on each call: use
+  // uint8_images() or get_batch() instead.
   Tensor images() const;
   // The stored uint8 pixels [N, 1, H, W]; only with keep_uint8.
   Tensor uint8_images() const;
@@ -52,7 +54,7 @@ class MNIST : public Dataset {
   Tensor images_;   // float32, or uint8 with keep_uint8
   Tensor targets_;  // int64
   std::vector<std::string> classes_;
-  bool normalize_ = false;                // keep_uint8 batches: x * scale_ + shift_,
+  bool normalize_ = false;                // pixels to floats as x * scale_ + shift_,
   float scale_ = 1.0f / 255, shift_ = 0;  // else x / 255
 };
 

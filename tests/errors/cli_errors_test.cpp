@@ -190,6 +190,8 @@ std::vector<CliRow> rows() {
        },
        2, {"--augment crop,rotate", "unknown augmentation 'rotate'", "crop,flip"}},
       {"cli_augment_on_csv", [=] { return train_csv({"--augment", "flip"}); }, 2, {"--augment", "not an image dataset"}},
+      {"cli_activation_unknown", [=] { return train_csv({"--model", "mlp", "--activation", "swish"}); }, 2,
+       {"--activation swish", "unknown activation", "gelu, silu"}},
       {"cli_resume_missing_folder",
        [] { return std::vector<std::string>{"train", "--resume", scratch() + "/no-such-run"}; },
        2, {"no-such-run", "no such run folder"}},

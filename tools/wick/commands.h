@@ -13,6 +13,7 @@ struct TrainOptions {
   int64_t binary = -1;
   std::string model = "softmax", hidden;
   std::string channels;  // cnn: one conv block per entry ("" when not given: 16,32)
+  std::string activation;  // mlp, cnn ("" when not given: relu)
   bool batchnorm = false;
   double dropout = 0;
   int64_t epochs = 5, batch_size = 128, limit = 0;
@@ -52,7 +53,7 @@ int run_predict(const PredictOptions& o);
 
 struct SummaryOptions {
   std::string checkpoint;  // either a checkpoint, or model flags + data
-  std::string data = "mnist", data_dir = "data", target, model = "softmax", hidden, channels;
+  std::string data = "mnist", data_dir = "data", target, model = "softmax", hidden, channels, activation;
   int64_t binary = -1;
   bool batchnorm = false;
   double dropout = 0;

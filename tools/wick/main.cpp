@@ -109,6 +109,8 @@ int main(int argc, char** argv) {
       "cnn: output channels of each block Conv2d(3x3, padding 1) [BatchNorm2d] ReLU MaxPool2d(2) (default 16,32)");
   train->add_flag("--batchnorm", t.batchnorm, "mlp, cnn: BatchNorm1d after each hidden Linear (cnn: BatchNorm2d after each Conv2d too)");
   train->add_option("--dropout", t.dropout, "mlp, cnn: dropout probability after each hidden ReLU")->capture_default_str();
+  train->add_option("--activation", t.activation,
+                    "mlp, cnn: the hidden layers' activation: relu (default), leaky_relu, elu, gelu, silu, mish, tanh");
   train->add_option("--epochs", t.epochs, "Passes over the training set")->capture_default_str()->check(kInt);
   train->add_option("--batch-size", t.batch_size, "Examples per step")->capture_default_str()->check(kInt);
   train->add_option("--limit", t.limit, "Train on the first N training examples only (0: all)")->capture_default_str()->check(kInt);
@@ -165,6 +167,7 @@ int main(int argc, char** argv) {
   CLI::Option* s_channels = summary->add_option("--channels", s.channels, "cnn: output channels of each conv block (default 16,32)");
   summary->add_flag("--batchnorm", s.batchnorm, "mlp, cnn: BatchNorm1d after each hidden Linear (cnn: BatchNorm2d after each Conv2d too)");
   summary->add_option("--dropout", s.dropout, "mlp, cnn: dropout probability")->capture_default_str();
+  summary->add_option("--activation", s.activation, "mlp, cnn: relu (default), leaky_relu, elu, gelu, silu, mish, tanh");
 
   // ---- data fetch ----
   CLI::App* data = app.add_subcommand("data", "Dataset tools");

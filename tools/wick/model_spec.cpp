@@ -74,6 +74,23 @@ std::string join(const std::vector<int64_t>& v) {
 
 std::string hw(int64_t h, int64_t w) { return std::to_string(h) + "x" + std::to_string(w); }
 
+bool is_activation(const std::string& name) {
+  for (const char* a : {"relu", "leaky_relu", "elu", "gelu", "silu", "mish", "tanh"})
+    if (name == a) return true;
+  return false;
+}
+
+// The layer for an activation name is_activation accepted.
+nn::Sequential& push_activation(nn::Sequential& seq, const std::string& name) {
+  if (name == "leaky_relu") return seq.push_back(nn::LeakyReLU());
+  if (name == "elu") return seq.push_back(nn::ELU());
+  if (name == "gelu") return seq.push_back(nn::GELU());
+  if (name == "silu") return seq.push_back(nn::SiLU());
+  if (name == "mish") return seq.push_back(nn::Mish());
+  if (name == "tanh") return seq.push_back(nn::Tanh());
+  return seq.push_back(nn::ReLU());
+}
+
 // The flags that size the model, as the user would type them (error messages).
 std::string size_flags(const ModelSpec& spec) {
   std::string s;
@@ -124,7 +141,7 @@ nn::Sequential ModelSpec::build() const {
     for (int64_t c : channels) {
       seq.push_back(nn::Conv2d(c_in, c, 3, {.padding = 1}));
       if (batchnorm) seq.push_back(nn::BatchNorm2d(c));
-      seq.push_back(nn::ReLU());
+      push_activation(seq, activation);
       seq.push_back(nn::MaxPool2d(2));
       c_in = c;
     }
@@ -139,7 +156,7 @@ nn::Sequential ModelSpec::build() const {
     for (int64_t h : hidden) {
       seq.push_back(nn::Linear(in, h));
       if (batchnorm) seq.push_back(nn::BatchNorm1d(h));
-      seq.push_back(nn::ReLU());
+      push_activation(seq, activation);
       if (dropout > 0) seq.push_back(nn::Dropout(dropout));
       in = h;
     }
@@ -153,8 +170,10 @@ void validate_model_flags(const ModelFlags& f) {
   if (std::find(std::begin(models), std::end(models), f.model) == std::end(models))
     usage_error("--model ", f.model, ": unknown model; choose ", kModelNames);
   const bool stack = f.model == "mlp" || f.model == "cnn";
-  if (!stack && (!f.hidden.empty() || f.batchnorm || f.dropout > 0))
-    usage_error("--hidden, --batchnorm and --dropout apply to --model mlp or cnn, not ", f.model);
+  if (!stack && (!f.hidden.empty() || f.batchnorm || f.dropout > 0 || !f.activation.empty()))
+    usage_error("--hidden, --batchnorm, --dropout and --activation apply to --model mlp or cnn, not ", f.model);
+  if (!f.activation.empty() && !is_activation(f.activation))
+    usage_error("--activation ", f.activation, ": unknown activation; choose ", kActivationNames);
   if (!(f.dropout >= 0 && f.dropout < 1)) usage_error("--dropout ", f.dropout, ": must be in [0, 1)");
   parse_int_list(f.hidden, "--hidden");
   if (!f.channels.empty() && f.model != "cnn")
@@ -176,6 +195,7 @@ void apply_model_flags(ModelSpec& spec, const ModelFlags& f) {
                                    : parse_int_list(f.hidden, "--hidden");
     spec.batchnorm = f.batchnorm;
     spec.dropout = f.dropout;
+    spec.activation = f.activation.empty() ? "relu" : f.activation;
   }
   if (f.model == "cnn") spec.channels = f.channels.empty() ? std::vector<int64_t>{16, 32} : parse_int_list(f.channels, "--channels");
   check_model_size(spec);
@@ -231,6 +251,8 @@ json ModelSpec::to_json() const {
   if (binary_positive >= 0) j["binary_positive"] = binary_positive;
   // Only for cnn: the other kinds' descriptions stay as they were.
   if (kind == "cnn") j["channels"] = channels;
+  // Only when not ReLU: descriptions written before --activation mean ReLU.
+  if (activation != "relu") j["activation"] = activation;
   return j;
 }
 
@@ -253,6 +275,7 @@ ModelSpec ModelSpec::from_json(const json& j, const std::string& source) {
     s.channels = integer_list(j, source, "channels", &none);
     s.batchnorm = j.value("batchnorm", false);
     s.dropout = j.value("dropout", 0.0);
+    s.activation = j.value("activation", "relu");
     s.num_outputs = integer_value(j.at("num_outputs"), source, "num_outputs");
     s.class_names = j.value("class_names", std::vector<std::string>{});
     s.mean = j.at("normalize").at("mean").get<std::vector<double>>();
@@ -277,6 +300,8 @@ ModelSpec ModelSpec::from_json(const json& j, const std::string& source) {
   WICK_CHECK(sizes_ok, source, ": the model description has a size that is not positive (input_shape ",
              json(s.input_shape).dump(), ", hidden ", json(s.hidden).dump(), ", channels ", json(s.channels).dump(),
              "); the file was edited or is damaged");
+  WICK_CHECK(is_activation(s.activation), source, ": unknown activation '", s.activation,
+             "' in the model description (wick knows ", kActivationNames, "); the file was edited or is damaged");
   if (s.kind == "cnn") {
     WICK_CHECK(!s.channels.empty(), source, ": a cnn model description without \"channels\"; the file was edited or is damaged");
     const std::string problem = cnn_geometry_problem(s);

@@ -24,6 +24,7 @@ struct ModelSpec {
   std::vector<int64_t> channels;     // cnn only: one conv block per entry
   bool batchnorm = false;
   double dropout = 0;
+  std::string activation = "relu";   // mlp, cnn: one of kActivationNames
   int64_t num_outputs = 1;
   std::vector<std::string> class_names;  // classification and binary (negative, positive)
   // Input normalization x' = (x - mean[c]) / std[c], per channel (images) or
@@ -43,6 +44,7 @@ struct ModelSpec {
   std::pair<int64_t, int64_t> pooled_size() const;
   // Flatten, then Linear (softmax/logistic/linear) or the MLP stack
   // Linear [BatchNorm1d] ReLU [Dropout] per hidden size, then Linear.
+  // (ReLU or the --activation chosen, everywhere this says ReLU.)
   // cnn: Conv2d(prev, c, 3, padding 1) [BatchNorm2d] ReLU MaxPool2d(2) per
   // channel count, then Flatten and the MLP stack (its hidden sizes may be
   // none). No leading Flatten there, so the state_dict names are those of
@@ -55,20 +57,28 @@ struct ModelSpec {
 // The model flags of `wick train` and `wick summary`, as typed ("" when
 // not given).
 struct ModelFlags {
-  std::string model, hidden, channels;
+  std::string model, hidden, channels, activation;
   bool batchnorm = false;
   double dropout = 0;
 };
 // Taken from TrainOptions or SummaryOptions (the same field names).
 template <typename Options>
 ModelFlags model_flags(const Options& o) {
-  return {.model = o.model, .hidden = o.hidden, .channels = o.channels, .batchnorm = o.batchnorm, .dropout = o.dropout};
+  return {.model = o.model,
+          .hidden = o.hidden,
+          .channels = o.channels,
+          .activation = o.activation,
+          .batchnorm = o.batchnorm,
+          .dropout = o.dropout};
 }
 constexpr const char* kModelNames = "softmax, logistic, linear, mlp or cnn";
+// --activation: the hidden layers' nonlinearity, as PyTorch's modules
+// (leaky_relu: LeakyReLU(0.01), elu: ELU(1.0), gelu: GELU('none')).
+constexpr const char* kActivationNames = "relu, leaky_relu, elu, gelu, silu, mish or tanh";
 // Flag values and combinations (UsageError naming the flag): --hidden,
-// --batchnorm and --dropout need mlp or cnn, --channels needs cnn.
+// --batchnorm, --dropout and --activation need mlp or cnn, --channels needs cnn.
 void validate_model_flags(const ModelFlags& f);
-// Sets kind, hidden, channels, batchnorm and dropout of `spec` (whose input
+// Sets kind, hidden, channels, batchnorm, dropout and activation of `spec` (whose input
 // shape is known) from flags that validate_model_flags accepted, with their
 // defaults (mlp: --hidden 256; cnn: --channels 16,32 and no hidden layer),
 // then check_model_size.

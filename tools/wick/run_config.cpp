@@ -97,6 +97,7 @@ SavedRun read_run_config(const std::string& json_text, const std::string& path) 
   if (a.has("binary")) o.binary = a.integer("binary", 0, kMax);
   if (a.has("hidden")) o.hidden = a.string("hidden");
   if (a.has("channels")) o.channels = a.string("channels");
+  if (a.has("activation")) o.activation = a.string("activation");
   if (a.has("batchnorm")) o.batchnorm = a.boolean("batchnorm");
   if (a.has("dropout")) o.dropout = a.number("dropout");
   if (a.has("weight_decay")) o.weight_decay = a.number("weight_decay");

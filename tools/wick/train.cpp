@@ -88,6 +88,7 @@ json args_json(const TrainOptions& o) {
     j["dropout"] = o.dropout;
   }
   if (o.model == "cnn") j["channels"] = o.channels;
+  if (!o.activation.empty()) j["activation"] = o.activation;
   if (o.weight_decay) j["weight_decay"] = *o.weight_decay;
   if (o.limit) j["limit"] = o.limit;
   if (!is_builtin_dataset(o.data)) j["test_fraction"] = o.test_fraction;

@@ -45,6 +45,60 @@ void BM_add_1elem_autograd(benchmark::State& state) {
 }
 BENCHMARK(BM_add_1elem_autograd);
 
+// ---- smooth activations, float32 [128, 4096], one thread ----
+// Forward: y = act(x). Backward: only x.grad's computation is timed (the
+// forward that records the graph runs with the timer paused).
+
+constexpr int64_t kActRows = 128, kActCols = 4096;
+
+template <typename Act>
+void act_forward(benchmark::State& state, Act act) {
+  wick::set_num_threads(1);
+  wick::manual_seed(0);
+  Tensor x = wick::randn({kActRows, kActCols}) * 3.0;
+  for (auto _ : state) {
+    Tensor y = act(x);
+    benchmark::DoNotOptimize(y.raw_data());
+  }
+  state.SetItemsProcessed(state.iterations() * kActRows * kActCols);
+  wick::set_num_threads(wick::max_num_threads());
+}
+
+template <typename Act>
+void act_backward(benchmark::State& state, Act act) {
+  wick::set_num_threads(1);
+  wick::manual_seed(0);
+  Tensor x0 = wick::randn({kActRows, kActCols}) * 3.0;
+  Tensor g = wick::randn({kActRows, kActCols});
+  for (auto _ : state) {
+    state.PauseTiming();
+    Tensor x = x0.detach().requires_grad_();
+    Tensor y = act(x);
+    state.ResumeTiming();
+    y.backward(g);
+    benchmark::DoNotOptimize(x.grad().raw_data());
+  }
+  state.SetItemsProcessed(state.iterations() * kActRows * kActCols);
+  wick::set_num_threads(wick::max_num_threads());
+}
+
+namespace F = wick::nn::functional;
+const auto kGelu = [](const Tensor& x) { return F::gelu(x); };
+const auto kSilu = [](const Tensor& x) { return F::silu(x); };
+const auto kElu = [](const Tensor& x) { return F::elu(x, 1.0); };
+const auto kSoftplus = [](const Tensor& x) { return F::softplus(x, 1.0, 20.0); };
+const auto kMish = [](const Tensor& x) { return F::mish(x); };
+BENCHMARK_CAPTURE(act_forward, gelu, kGelu)->UseRealTime();
+BENCHMARK_CAPTURE(act_backward, gelu, kGelu)->UseRealTime();
+BENCHMARK_CAPTURE(act_forward, silu, kSilu)->UseRealTime();
+BENCHMARK_CAPTURE(act_backward, silu, kSilu)->UseRealTime();
+BENCHMARK_CAPTURE(act_forward, elu, kElu)->UseRealTime();
+BENCHMARK_CAPTURE(act_backward, elu, kElu)->UseRealTime();
+BENCHMARK_CAPTURE(act_forward, softplus, kSoftplus)->UseRealTime();
+BENCHMARK_CAPTURE(act_backward, softplus, kSoftplus)->UseRealTime();
+BENCHMARK_CAPTURE(act_forward, mish, kMish)->UseRealTime();
+BENCHMARK_CAPTURE(act_backward, mish, kMish)->UseRealTime();
+
 // ---- bandwidth-bound ops on 1M float32 elements ----
 
 constexpr int64_t kMillion = 1 << 20;

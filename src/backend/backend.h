@@ -56,6 +56,18 @@ enum class UnaryOp : uint8_t {
   Square,
   Reciprocal,
   IsFinite,    // out is bool
+  // Smooth activations, with PyTorch's branch rules (comparisons in the
+  // tensor's dtype); float-only (core never sends integers).
+  GeluErf,     // x * Phi(x), Phi the standard normal CDF (exact GELU)
+  Silu,        // x * sigmoid(x)
+  Elu,         // x > 0 ? x : alpha * (e^x - 1)     (alpha = alpha)
+  Softplus,    // beta x > threshold ? x : log(1 + e^(beta x)) / beta   (alpha = beta, beta = threshold)
+  Mish,        // x * tanh(softplus(x))
+  // The derivatives of Elu and Softplus, for their backward as grad * d(x):
+  // binary() carries no scalar arguments, so these two parameterized
+  // gradients are a unary op plus a Mul instead of one fused BinaryOp.
+  EluDerivative,       // x > 0 ? 1 : alpha * e^x      (alpha = alpha)
+  SoftplusDerivative,  // beta x > threshold ? 1 : sigmoid(beta x)   (alpha = beta, beta = threshold)
 };
 
 enum class BinaryOp : uint8_t {
@@ -66,6 +78,9 @@ enum class BinaryOp : uint8_t {
   ReluBackward,     // b > 0 ? a : 0        (b = input)
   SigmoidBackward,  // a * b * (1 - b)      (b = output)
   TanhBackward,     // a * (1 - b * b)      (b = output)
+  GeluErfBackward,  // a * (Phi(b) + b * phi(b))                    (b = input)
+  SiluBackward,     // a * s (1 + b (1 - s)), s = sigmoid(b)        (b = input)
+  MishBackward,     // a * (t + b sigmoid(b) (1 - t^2)), t = tanh(softplus(b))  (b = input)
 };
 
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min };

@@ -28,25 +28,16 @@ Tensor leaky_relu(const Tensor& input, double negative_slope) {
 }
 
 namespace {
-constexpr double kSqrt1_2 = 0.70710678118654752440;       // 1/sqrt(2)
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;    // 1/sqrt(2 pi)
 constexpr double kSqrt2OverPi = 0.79788456080286535588;   // sqrt(2/pi)
 
-// Exact GELU: x * Phi(x); its derivative Phi(x) + x * phi(x). The backend has
-// no erf kernel, so both run as host loops (fine: GELU is not on the MLP
-// benchmark's path; a fused kernel can replace host_map later).
+// Exact GELU: x * Phi(x); its derivative Phi(x) + x * phi(x). One backend
+// kernel each way (UnaryOp::GeluErf, BinaryOp::GeluErfBackward): float32
+// evaluates Phi without the 1 + erf cancellation (backend/cpu/fast_math.h).
 Tensor gelu_exact(const Tensor& x) {
-  Tensor y = detail::host_map(x, [](double v) { return 0.5 * v * (1.0 + std::erf(v * kSqrt1_2)); });
-  if (autograd::needs_grad(x))
-    autograd::record("GeluBackward", {&x}, {&y},
-                     [sx = autograd::SavedTensor(x, false)](const autograd::TensorList& g) -> autograd::TensorList {
-                       Tensor xv = sx.get("GeluBackward");
-                       Tensor d = detail::host_map(xv, [](double v) {
-                         return 0.5 * (1.0 + std::erf(v * kSqrt1_2)) + v * kInvSqrt2Pi * std::exp(-0.5 * v * v);
-                       });
-                       return {g[0] * d};
-                     });
-  return y;
+  return detail::activation("gelu", "GeluBackward", x, backend::UnaryOp::GeluErf, 0, 0,
+                            [](const Tensor& g, const Tensor& xv) {
+                              return detail::fused_grad("gelu_backward", backend::BinaryOp::GeluErfBackward, g, xv);
+                            });
 }
 }  // namespace
 

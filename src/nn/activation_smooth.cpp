@@ -1,21 +1,21 @@
 // The smooth activations SiLU, ELU, Softplus and Mish: nn::functional forms
 // and their layers (nn/activation.h).
 //
-// Implemented as exact GELU is (activation.cpp): a host loop for the forward
-// and a hand-written derivative for the backward, not a composition of
-// tensor ops. Why: a composition such as softplus = log1p(exp(x)) overflows
-// to inf, and its autograd gradient to NaN, for large x, and PyTorch's
-// threshold branch of softplus is a per-element choice that where() would
-// evaluate on both sides (inf * 0 = NaN in the gradient). Each formula below
-// is written so that no intermediate overflows into inf/inf or inf * 0.
-// The math runs in double; branch conditions compare in the tensor's own
-// dtype, so a float32 input takes the same branch as PyTorch's float32
-// kernel. Like GELU these are not fused kernels: a CUDA tensor goes through
-// the host (detail::host_map's rule), which a device kernel can replace later.
+// Each is one backend kernel forward (backend::UnaryOp::Silu, ...) and one
+// backward (BinaryOp::SiluBackward, ... on the saved input; ELU and Softplus,
+// whose backward needs their scalars, which binary() cannot carry: grad *
+// UnaryOp::EluDerivative / SoftplusDerivative), as exact GELU (activation.cpp),
+// not a composition of tensor ops. Why: a composition such as softplus =
+// log1p(exp(x)) overflows to inf, and its autograd gradient to NaN, for
+// large x, and PyTorch's threshold branch of softplus is a per-element
+// choice that where() would evaluate on both sides (inf * 0 = NaN in the
+// gradient). The kernels (backend/cpu/fast_math.h, backend/cuda) are written
+// so that no intermediate overflows into inf/inf or inf * 0; branch
+// conditions compare in the tensor's own dtype, so a float32 input takes the
+// same branch as PyTorch's float32 kernel. Float64 runs libm; float32 fast
+// polynomial forms, a few ulps from the correctly rounded result.
 #include <cmath>
-#include <type_traits>
 
-#include "autograd/node.h"
 #include "core/core.h"
 #include "nn/layers_common.h"
 #include "wick/elementwise.h"
@@ -24,49 +24,27 @@
 
 namespace wick::nn {
 
-namespace {
-
-// y = f(x) with gradient g * df(x), df evaluated on the saved input.
-template <typename F, typename DF>
-Tensor unary_op(const char* op, const char* node, const Tensor& x, F f, DF df) {
-  core::check_defined(op, x);
-  core::check_floating(op, x);
-  Tensor y = detail::host_map(x, f);
-  if (autograd::needs_grad(x))
-    autograd::record(node, {&x}, {&y},
-                     [node, df, sx = autograd::SavedTensor(x, false)](const autograd::TensorList& g)
-                         -> autograd::TensorList { return {g[0] * detail::host_map(sx.get(node), df)}; });
-  return y;
-}
-
-// 1 / (1 + e^-v): e^-v is inf for v << 0, giving 0, never inf/inf.
-double sigmoid_of(double v) { return 1.0 / (1.0 + std::exp(-v)); }
-
-// log(1 + e^v) = max(v, 0) + log1p(e^-|v|): e^-|v| <= 1 never overflows.
-double softplus_of(double v) { return std::max(v, 0.0) + std::log1p(std::exp(-std::abs(v))); }
-
-}  // namespace
+using backend::BinaryOp;
+using backend::UnaryOp;
 
 namespace functional {
 
 Tensor silu(const Tensor& input) {
   // x * sigmoid(x); derivative s (1 + x (1 - s)). At x = -1e4, s = 0 and
   // both are -0; at x = 1e4, s = 1 and they are x and 1.
-  return unary_op(
-      "silu", "SiluBackward", input, [](auto v) { return static_cast<double>(v) * sigmoid_of(v); },
-      [](auto v) {
-        const double x = v, s = sigmoid_of(x);
-        return s * (1.0 + x * (1.0 - s));
-      });
+  return detail::activation("silu", "SiluBackward", input, UnaryOp::Silu, 0, 0,
+                            [](const Tensor& g, const Tensor& x) {
+                              return detail::fused_grad("silu_backward", BinaryOp::SiluBackward, g, x);
+                            });
 }
 
 Tensor elu(const Tensor& input, double alpha) {
   // PyTorch tests x <= 0 (so the gradient at 0 is alpha, and a NaN input
   // takes the x branch); expm1 keeps alpha (e^x - 1) accurate near 0.
-  return unary_op(
-      "elu", "EluBackward", input,
-      [alpha](auto v) { return v <= 0 ? alpha * std::expm1(static_cast<double>(v)) : static_cast<double>(v); },
-      [alpha](auto v) { return v <= 0 ? alpha * std::exp(static_cast<double>(v)) : 1.0; });
+  return detail::activation("elu", "EluBackward", input, UnaryOp::Elu, alpha, 0,
+                            [alpha](const Tensor& g, const Tensor& x) {
+                              return g * core::unary(UnaryOp::EluDerivative, x, alpha);
+                            });
 }
 
 Tensor softplus(const Tensor& input, double beta, double threshold) {
@@ -75,32 +53,22 @@ Tensor softplus(const Tensor& input, double beta, double threshold) {
   // PyTorch's rule: x where beta * x > threshold, else log(1 + e^(beta x)) / beta,
   // with beta, threshold and their product in the input's dtype. The log form
   // is the stable one, so a threshold beyond exp's range (PyTorch gives inf
-  // there) still gives finite values and a gradient in [0, 1].
-  auto forward = [beta, threshold](auto v) {
-    using T = decltype(v);
-    const T bx = v * static_cast<T>(beta);
-    if (bx > static_cast<T>(threshold)) return static_cast<double>(v);
-    return softplus_of(bx) / static_cast<double>(static_cast<T>(beta));
-  };
-  // d/dx = sigmoid(beta x) below the threshold, 1 above it.
-  auto derivative = [beta, threshold](auto v) {
-    using T = decltype(v);
-    const T bx = v * static_cast<T>(beta);
-    return bx > static_cast<T>(threshold) ? 1.0 : sigmoid_of(bx);
-  };
-  return unary_op("softplus", "SoftplusBackward", input, forward, derivative);
+  // there) still gives finite values and a gradient in [0, 1]: sigmoid(beta x)
+  // below the threshold, 1 above it.
+  return detail::activation("softplus", "SoftplusBackward", input, UnaryOp::Softplus, beta, threshold,
+                            [beta, threshold](const Tensor& g, const Tensor& x) {
+                              return g * core::unary(UnaryOp::SoftplusDerivative, x, beta, threshold);
+                            });
 }
 
 Tensor mish(const Tensor& input) {
   // x tanh(sp), sp = softplus(x) (PyTorch's mish has no threshold). The
   // derivative t + x sigmoid(x) sech^2(sp): sech^2 = 1 / cosh^2 rather than
   // 1 - t^2, which loses every digit once t rounds to 1.
-  return unary_op(
-      "mish", "MishBackward", input, [](auto v) { return static_cast<double>(v) * std::tanh(softplus_of(v)); },
-      [](auto v) {
-        const double x = v, sp = softplus_of(x), c = std::cosh(sp);
-        return std::tanh(sp) + x * sigmoid_of(x) / (c * c);
-      });
+  return detail::activation("mish", "MishBackward", input, UnaryOp::Mish, 0, 0,
+                            [](const Tensor& g, const Tensor& x) {
+                              return detail::fused_grad("mish_backward", BinaryOp::MishBackward, g, x);
+                            });
 }
 
 }  // namespace functional

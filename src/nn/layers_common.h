@@ -1,14 +1,18 @@
 #pragma once
 // Helpers shared by the layer sources (activation, dropout, batchnorm,
-// layernorm, init): Python-style printing for extra_repr() and a host loop
-// for the few elementwise functions the backend has no kernel for (erf).
+// layernorm, init): Python-style printing for extra_repr() and the route of
+// the activations that are single backend kernels (GELU, SiLU, ELU, ...).
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "autograd/node.h"
+#include "backend/backend.h"
 #include "core/core.h"
+#include "wick/creation.h"
+#include "wick/elementwise.h"
 #include "wick/tensor.h"
 
 namespace wick::nn::detail {
@@ -59,28 +63,30 @@ inline std::string python_tuple(const Shape& s) {
   return out + (s.size() == 1 ? ",)" : ")");
 }
 
-// y = f(x) elementwise on the host, stored in x's floating dtype, then moved
-// back to x's device. f gets each element in its storage type (float or
-// double: a lambda taking double computes in double; one taking auto can
-// compare in the tensor's own dtype, as PyTorch's kernels branch) and
-// returns a double. For functions the backend lacks (erf); not on any hot
-// path.
-template <typename F>
-Tensor host_map(const Tensor& x, F f) {
-  Tensor h = core::contiguous(x.is_cpu() ? x : core::to_device(x, Device::cpu()));
-  Tensor y = core::make_tensor(h.sizes(), h.dtype(), Device::cpu());
-  const int64_t n = h.numel();
-  if (h.dtype() == kFloat64) {
-    const double* in = h.data_ptr<double>();
-    double* out = y.data_ptr<double>();
-    for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
-  } else {
-    WICK_CHECK(h.dtype() == kFloat32, "internal: host_map needs a float32 or float64 tensor, got ", h.describe());
-    const float* in = h.data_ptr<float>();
-    float* out = y.data_ptr<float>();
-    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(f(in[i]));
-  }
-  return x.is_cpu() ? y : core::to_device(y, x.device());
+// An activation y = op(x) as one backend kernel (backend::UnaryOp::GeluErf,
+// Silu, ...), so a CUDA tensor stays on its device, recording `node` whose
+// gradient is backward(g, x) from the saved input x. The same route as
+// wick::sigmoid (autograd/elementwise.cpp), with the nn-side argument checks.
+template <typename Backward>
+Tensor activation(const char* op, const char* node, const Tensor& x, backend::UnaryOp fop, double alpha,
+                  double beta, Backward backward) {
+  core::check_defined(op, x);
+  core::check_floating(op, x);
+  Tensor y = core::unary(fop, x, alpha, beta);
+  if (autograd::needs_grad(x))
+    autograd::record(node, {&x}, {&y},
+                     [node, backward, sx = autograd::SavedTensor(x, false)](const autograd::TensorList& g)
+                         -> autograd::TensorList { return {backward(g[0], sx.get(node))}; });
+  return y;
+}
+
+// g * df(x) as one fused kernel (backend::BinaryOp::GeluErfBackward, ...).
+// When g itself requires grad (a backward with create_graph), it is
+// g * df(x) with df(x) = the kernel applied to ones, so that the gradient
+// keeps its path to g as the host loops' g * df(x) did.
+inline Tensor fused_grad(const char* name, backend::BinaryOp op, const Tensor& g, const Tensor& x) {
+  if (autograd::needs_grad(g)) return g * core::binary(name, op, ones_like(x), x);
+  return core::binary(name, op, g, x);
 }
 
 }  // namespace wick::nn::detail

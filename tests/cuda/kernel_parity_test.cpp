@@ -66,6 +66,13 @@ TEST_F(CudaParity, UnaryEveryOp) {
       {UnaryOp::MulScalar, -3, 3, -1.5, 0, true}, {UnaryOp::RSubScalar, -3, 3, 4, 0, true},
       {UnaryOp::RDivScalar, 0.5, 3, 2, 0, false}, {UnaryOp::Affine, -3, 3, 0.5, -1, true},
       {UnaryOp::Square, -3, 3, 0, 0, true},    {UnaryOp::Reciprocal, 0.5, 3, 0, 0, false},
+      // The smooth activations, over ranges that cross each branch (ELU's 0,
+      // Softplus's threshold, GELU's erf/erfc split) and reach exp's overflow.
+      {UnaryOp::GeluErf, -12, 12, 0, 0, false},        {UnaryOp::Silu, -100, 100, 0, 0, false},
+      {UnaryOp::Mish, -100, 100, 0, 0, false},         {UnaryOp::Elu, -5, 5, 0.7, 0, false},
+      {UnaryOp::EluDerivative, -5, 5, 0.7, 0, false},  {UnaryOp::Softplus, -30, 30, 2, 5, false},
+      {UnaryOp::Softplus, -30, 30, -1, 20, false},     {UnaryOp::SoftplusDerivative, -30, 30, 2, 5, false},
+      {UnaryOp::SoftplusDerivative, -30, 30, 0.5, 10, false},
   };
   for (const UnaryCase& u : cases) {
     for (DType dt : {kFloat32, kFloat64, kInt64}) {
@@ -95,6 +102,24 @@ TEST_F(CudaParity, UnaryEveryOp) {
   cpu_b().unary(UnaryOp::IsFinite, kernel_view(c), kernel_view(special.c), 0, 0);
   gpu_b().unary(UnaryOp::IsFinite, kernel_view(g), kernel_view(special.g), 0, 0);
   EXPECT_TRUE(close(c, g));
+}
+
+// The smooth activations' fused backward (float-only; their forward and the
+// ELU / Softplus derivatives are in UnaryEveryOp), strided and odd-sized,
+// with inputs that reach exp's overflow.
+TEST_F(CudaParity, ActivationBackwardOps) {
+  for (BinaryOp op : {BinaryOp::GeluErfBackward, BinaryOp::SiluBackward, BinaryOp::MishBackward}) {
+    for (DType dt : {kFloat32, kFloat64}) {
+      for (const Shape& s : kShapes) {
+        Pair grad = random_pair(s, dt, gpu(), -3, 3), x = random_pair(s, dt, gpu(), -40, 40);
+        if (s.size() == 2) x = x.map([](const Tensor& t) { return t.t().contiguous().t(); });  // strided input
+        auto [c, g] = poisoned(s, dt, gpu());
+        cpu_b().binary(op, kernel_view(c), kernel_view(grad.c), kernel_view(x.c));
+        gpu_b().binary(op, kernel_view(g), kernel_view(grad.g), kernel_view(x.g));
+        EXPECT_TRUE(close(c, g)) << "binary op " << int(op) << " " << dtype_name(dt) << " " << shape_str(s);
+      }
+    }
+  }
 }
 
 bool is_predicate(BinaryOp op) {

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Generates the PyTorch reference fixtures of SiLU, ELU, Softplus, Mish and
 Dropout2d for tests/nn/layers_smooth_activation_test.cpp and
-tests/nn/layers_dropout2d_test.cpp.
+tests/nn/layers_dropout2d_test.cpp, and of exact GELU's tails for
+tests/nn/activation_kernels_test.cpp.
 
 A separate script from make_layer_fixtures.py so that the fixtures written
 there (from one shared NumPy stream) keep their bytes. Inputs come from a
@@ -13,6 +14,7 @@ wick) and saved under tests/data/layers/:
   smooth_<case>_<dtype>.grad.npy                d sum(w * act(x)) / dx
   smooth_reprs.txt                              repr() of each layer, one a line
   dropout2d_scale.npy                           [p, survivor value for x=1] (float32)
+  gelu_tail_f64.{in,out,grad}.npy               exact GELU and its gradient far in the tails
 
 The inputs hold the hard cases: +-0, +-100, +-1e4 (overflow of exp), and
 both sides of Softplus's threshold (beta * x = threshold exactly takes the
@@ -90,5 +92,20 @@ with warnings.catch_warnings():
     y3 = F.dropout2d(torch.ones(8, 16, 5), p=0.5, training=True)
 assert torch.all(y3 == y3[:, :, :1])
 assert not torch.all(y3 == y3[:1])
+
+# ---- exact GELU deep in its tails, for tests/nn/activation_kernels_test.cpp ----
+# x Phi(x) and its gradient Phi(x) + x phi(x), with Phi(x) = erfc(-x / sqrt2) / 2
+# by torch.special.erfc: F.gelu's 1 + erf(x / sqrt2), and 1.13's
+# torch.special.ndtr, cancel to 0 in float64 too once x < -8, so neither can
+# be the reference there. Float64; the inputs (multiples of 1/2, so x^2 is
+# exact) are float32 numbers as well. Down to -37: Phi(-38) is subnormal in
+# float64.
+xg = torch.tensor(np.concatenate([-np.arange(37.0, 3.5, -0.5), np.arange(4.0, 10.5, 1.0)]), dtype=torch.float64)
+cdf = 0.5 * torch.special.erfc(-xg * 0.7071067811865476)
+phi = torch.exp(-0.5 * xg * xg) / np.sqrt(2 * np.pi)
+assert (cdf > 0).all()
+save("gelu_tail_f64.in", xg)
+save("gelu_tail_f64.out", xg * cdf)
+save("gelu_tail_f64.grad", cdf + xg * phi)
 
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

@@ -4,16 +4,18 @@
 // before it is written.
 #include <cmath>
 
+#include "backend/cpu/fast_math.h"
 #include "backend/cpu/kernels.h"
 #include "backend/cpu/loops.h"
 
 namespace wick::backend::cpu {
 namespace {
 
+// Flattened, as run_unary (unary.cpp): f is inlined into every loop.
 template <typename O, typename T, typename F>
 void run_binary(const Layout<3>& L, int64_t grain, F f) {
   const int64_t so = L.inner_stride(0), sa = L.inner_stride(1), sb = L.inner_stride(2);
-  run(L, grain, [&](char* const* p, int64_t n) {
+  run(L, grain, [&](char* const* p, int64_t n) __attribute__((flatten)) {
     O* o = reinterpret_cast<O*>(p[0]);
     const T* a = reinterpret_cast<const T*>(p[1]);
     const T* b = reinterpret_cast<const T*>(p[2]);
@@ -50,6 +52,15 @@ void binary_typed(BinaryOp op, const Layout<3>& L) {
     run_binary<T, T>(L, grain, [f](T a, T b) { return convert<T>(f(static_cast<C>(a), static_cast<C>(b))); });
   };
   auto pred = [&](auto f) { run_binary<bool, T>(L, kGrainCheap, f); };
+  // a * df(b): an activation's gradient from its saved input (fast_math.h).
+  // Float-only (core never sends integers); ints go through double so the
+  // template still instantiates.
+  auto grad = [&](auto df) {
+    arith(kGrainExpensive, [df](C g, C x) {
+      if constexpr (kIsFloat<C>) return static_cast<C>(g * df(x));
+      else return static_cast<C>(static_cast<double>(g) * df(static_cast<double>(x)));
+    });
+  };
   switch (op) {
     case BinaryOp::Add: arith(kGrainCheap, [](C a, C b) { return static_cast<C>(a + b); }); break;
     case BinaryOp::Sub: arith(kGrainCheap, [](C a, C b) { return static_cast<C>(a - b); }); break;
@@ -86,6 +97,9 @@ void binary_typed(BinaryOp op, const Layout<3>& L) {
     case BinaryOp::TanhBackward:
       arith(kGrainCheap, [](C g, C y) { return static_cast<C>(g * (C(1) - y * y)); });
       break;
+    case BinaryOp::GeluErfBackward: grad([](auto x) { return gelu_erf_grad(x); }); break;
+    case BinaryOp::SiluBackward: grad([](auto x) { return silu_grad(x); }); break;
+    case BinaryOp::MishBackward: grad([](auto x) { return mish_grad(x); }); break;
   }
 }
 

@@ -12,11 +12,14 @@ namespace wick::backend::cpu {
 namespace {
 
 // The row loop: contiguous, broadcast-input and strided variants, so that the
-// contiguous one is a plain indexed loop the compiler vectorizes.
+// contiguous one is a plain indexed loop the compiler vectorizes. Flattened:
+// f and everything it calls is inlined into the loops (the inliner would
+// otherwise leave a big f, such as GELU's, out of line in one of the three
+// loops or all, and the loop would make one scalar call per element).
 template <typename O, typename I, typename F>
 void run_unary(const Layout<2>& L, int64_t grain, F f) {
   const int64_t so = L.inner_stride(0), si = L.inner_stride(1);
-  run(L, grain, [&](char* const* p, int64_t n) {
+  run(L, grain, [&](char* const* p, int64_t n) __attribute__((flatten)) {
     O* o = reinterpret_cast<O*>(p[0]);
     const I* x = reinterpret_cast<const I*>(p[1]);
     if (so == 1 && si == 1) {
@@ -106,6 +109,29 @@ void unary_typed(UnaryOp op, const Layout<2>& L, double alpha, double beta) {
     case UnaryOp::Sqrt: go_float([](auto x) { return std::sqrt(x); }); break;
     case UnaryOp::Sigmoid: go_float([](auto x) { return fast_sigmoid(x); }); break;
     case UnaryOp::Tanh: go_float([](auto x) { return fast_tanh(x); }); break;
+    // The smooth activations (fast_math.h). Their scalars are cast to the
+    // compute type, as PyTorch compares beta * x with threshold in x's dtype.
+    case UnaryOp::GeluErf: go_float([](auto x) { return gelu_erf(x); }); break;
+    case UnaryOp::Silu: go_float([](auto x) { return silu(x); }); break;
+    case UnaryOp::Mish: go_float([](auto x) { return mish(x); }); break;
+    case UnaryOp::Elu:
+      go_float([alpha](auto x) { return elu(x, static_cast<decltype(x)>(alpha)); });
+      break;
+    case UnaryOp::EluDerivative:
+      go_float([alpha](auto x) { return elu_grad(x, static_cast<decltype(x)>(alpha)); });
+      break;
+    case UnaryOp::Softplus:
+      go_float([alpha, beta](auto x) {
+        using F = decltype(x);
+        return softplus(x, static_cast<F>(alpha), static_cast<F>(beta));
+      });
+      break;
+    case UnaryOp::SoftplusDerivative:
+      go_float([alpha, beta](auto x) {
+        using F = decltype(x);
+        return softplus_grad(x, static_cast<F>(alpha), static_cast<F>(beta));
+      });
+      break;
     case UnaryOp::LogicalNot:
     case UnaryOp::IsFinite: break;  // bool out: handled by the caller
   }

@@ -46,7 +46,91 @@ struct UnaryArgs {
   double alpha;       // the raw scalar, for RPow / RDiv (computed in double, as the CPU)
   bool has_lo, has_hi;
   int64_t int_exp;    // PowScalar on integers
+  double beta;        // the raw second scalar (the activations on integers, through double)
 };
+
+// ---- the smooth activations and their derivatives (F = float or double),
+// with the CPU kernels' branch rules and overflow-free forms
+// (backend/cpu/fast_math.h): w = e^-|x| <= 1 never overflows, and Phi(x) is
+// erfc of the small side, never 1 + erf(x / sqrt2), which cancels for x << 0.
+// CUDA's own expf/erfcf/log1pf are already fast, so no polynomials here. ----
+
+template <typename F>
+__device__ __forceinline__ F normal_cdf(F x) { return F(0.5) * erfc(-x * F(0.70710678118654752440)); }
+template <typename F>
+__device__ __forceinline__ F gelu_erf(F x) { return x * normal_cdf(x); }
+template <typename F>
+__device__ __forceinline__ F gelu_erf_grad(F x) {
+  return normal_cdf(x) + x * F(0.39894228040143267794) * exp(F(-0.5) * x * x);
+}
+
+template <typename F>
+struct Two {
+  F first, second;
+};
+
+// {sigmoid(x), 1 - sigmoid(x)}, neither by cancellation.
+template <typename F>
+__device__ __forceinline__ Two<F> sigmoid_pair(F x) {
+  const F w = exp(-fabs(x)), d = F(1) / (F(1) + w);
+  return {x < F(0) ? w * d : d, x < F(0) ? d : w * d};
+}
+template <typename F>
+__device__ __forceinline__ F silu(F x) { return x * sigmoid_pair(x).first; }
+template <typename F>
+__device__ __forceinline__ F silu_grad(F x) {
+  const Two<F> s = sigmoid_pair(x);
+  return s.first * (F(1) + x * s.second);
+}
+
+// x <= 0 as PyTorch (NaN takes the x branch).
+template <typename F>
+__device__ __forceinline__ F elu(F x, F alpha) { return x <= F(0) ? alpha * expm1(x) : x; }
+template <typename F>
+__device__ __forceinline__ F elu_grad(F x, F alpha) { return x <= F(0) ? alpha * exp(x) : F(1); }
+
+template <typename F>
+__device__ __forceinline__ F softplus(F x, F beta, F threshold) {
+  const F bx = x * beta;
+  return bx > threshold ? x : (fmax(bx, F(0)) + log1p(exp(-fabs(bx)))) / beta;
+}
+template <typename F>
+__device__ __forceinline__ F softplus_grad(F x, F beta, F threshold) {
+  const F bx = x * beta;
+  return bx > threshold ? F(1) : F(1) / (F(1) + exp(-bx));
+}
+
+// {t, k}: t = tanh(softplus(x)) and k = sigmoid(x) / cosh^2(softplus(x)) in w = e^-|x|.
+template <typename F>
+__device__ __forceinline__ Two<F> mish_parts(F x) {
+  const F w = exp(-fabs(x));
+  const bool neg = x < F(0);
+  const F n = w * (w + F(2)), p = F(1) + F(2) * w;
+  const F num = neg ? n : p, den = neg ? n + F(2) : p + F(2) * w * w;
+  return {num / den, F(4) * w * (F(1) + w) * (neg ? F(1) : w) / (den * den)};
+}
+template <typename F>
+__device__ __forceinline__ F mish(F x) { return x * mish_parts(x).first; }
+template <typename F>
+__device__ __forceinline__ F mish_grad(F x) {
+  const Two<F> m = mish_parts(x);
+  return m.first + x * m.second;
+}
+
+// The activation ops of UnaryOp, in F with scalars alpha, beta.
+template <typename F>
+__device__ __forceinline__ F apply_activation(UnaryOp op, F x, F alpha, F beta) {
+  switch (op) {
+    case UnaryOp::GeluErf: return gelu_erf(x);
+    case UnaryOp::Silu: return silu(x);
+    case UnaryOp::Mish: return mish(x);
+    case UnaryOp::Elu: return elu(x, alpha);
+    case UnaryOp::EluDerivative: return elu_grad(x, alpha);
+    case UnaryOp::Softplus: return softplus(x, alpha, beta);
+    case UnaryOp::SoftplusDerivative: return softplus_grad(x, alpha, beta);
+    default: return x;
+  }
+}
 
 template <typename C>
 __device__ __forceinline__ C int_pow(C base, int64_t exp) {
@@ -91,6 +175,9 @@ __device__ __forceinline__ C apply_unary(UnaryOp op, C x, const UnaryArgs<C>& p)
       case UnaryOp::Sqrt: return sqrt(x);
       case UnaryOp::Sigmoid: return C(1) / (C(1) + exp(-x));
       case UnaryOp::Tanh: return tanh(x);
+      case UnaryOp::GeluErf: case UnaryOp::Silu: case UnaryOp::Mish: case UnaryOp::Elu:
+      case UnaryOp::EluDerivative: case UnaryOp::Softplus: case UnaryOp::SoftplusDerivative:
+        return apply_activation<C>(op, x, p.a, p.b);
       default: return x;
     }
   } else {
@@ -125,6 +212,10 @@ __device__ __forceinline__ C apply_unary(UnaryOp op, C x, const UnaryArgs<C>& p)
           case UnaryOp::Sqrt: r = sqrt(d); break;
           case UnaryOp::Sigmoid: r = 1.0 / (1.0 + exp(-d)); break;
           case UnaryOp::Tanh: r = tanh(d); break;
+          case UnaryOp::GeluErf: case UnaryOp::Silu: case UnaryOp::Mish: case UnaryOp::Elu:
+          case UnaryOp::EluDerivative: case UnaryOp::Softplus: case UnaryOp::SoftplusDerivative:
+            r = apply_activation<double>(op, d, p.alpha, p.beta);
+            break;
           default: break;
         }
         return static_cast<C>(r);
@@ -185,6 +276,16 @@ __device__ __forceinline__ C apply_binary(BinaryOp op, C a, C b) {
     case BinaryOp::ReluBackward: return b > C(0) ? a : C(0);
     case BinaryOp::SigmoidBackward: return static_cast<C>(a * b * (C(1) - b));
     case BinaryOp::TanhBackward: return static_cast<C>(a * (C(1) - b * b));
+    case BinaryOp::GeluErfBackward:
+    case BinaryOp::SiluBackward:
+    case BinaryOp::MishBackward: {
+      // a * df(b); integers (never sent by core) through double, as the CPU.
+      using F = std::conditional_t<kIsFloat<C>, C, double>;
+      const F x = static_cast<F>(b);
+      const F d = op == BinaryOp::GeluErfBackward ? gelu_erf_grad(x) : op == BinaryOp::SiluBackward ? silu_grad(x)
+                                                                                                     : mish_grad(x);
+      return static_cast<C>(static_cast<F>(a) * d);
+    }
     default: return a;
   }
 }
@@ -339,7 +440,7 @@ void unary(const Ctx& c, UnaryOp op, const View& out, const View& in, double alp
       using T = typename decltype(tag)::type;
       using C = Compute<T>;
       UnaryArgs<C> p{scalar_wrap<C>(alpha), scalar_wrap<C>(beta), alpha, alpha == alpha, beta == beta,
-                     static_cast<int64_t>(alpha == alpha ? alpha : 0)};
+                     static_cast<int64_t>(alpha == alpha ? alpha : 0), beta};
       if (op == UnaryOp::Clamp) {  // bounds saturate; a NaN bound means "no bound"
         p.a = p.has_lo ? scalar_saturate<C>(alpha) : C(0);
         p.b = p.has_hi ? scalar_saturate<C>(beta) : C(0);

@@ -221,6 +221,21 @@ class Tensor {
   Tensor softmax(int64_t dim) const;
   Tensor log_softmax(int64_t dim) const;
   Tensor logsumexp(int64_t dim, bool keepdim = false) const;
+  Tensor cumsum(int64_t dim) const;
+  Tensor cumprod(int64_t dim) const;
+  Tensor any() const;
+  Tensor any(int64_t dim, bool keepdim = false) const;
+  Tensor all() const;
+  Tensor all(int64_t dim, bool keepdim = false) const;
+  Tensor amax(const Shape& dims = {}, bool keepdim = false) const;
+  Tensor amin(const Shape& dims = {}, bool keepdim = false) const;
+  Tensor count_nonzero(const Shape& dims = {}) const;
+  Tensor norm(double p = 2, const Shape& dims = {}, bool keepdim = false) const;
+
+  // ---- ordering (wick/sorting.h) ----
+  MaxResult sort(int64_t dim = -1, bool descending = false, bool stable = false) const;
+  Tensor argsort(int64_t dim = -1, bool descending = false, bool stable = false) const;
+  MaxResult topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true) const;
 
   // ---- matrix products ----
   Tensor mm(const Tensor& other) const;

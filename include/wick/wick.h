@@ -18,6 +18,7 @@
 #include "wick/optim/optim.h"
 #include "wick/random.h"
 #include "wick/reduction.h"
+#include "wick/sorting.h"
 #include "wick/tensor.h"
 #include "wick/tensor_dict.h"
 #include "wick/threads.h"

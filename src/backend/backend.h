@@ -157,6 +157,17 @@ class Backend {
   virtual void scatter(const View& self, int dim, const View& index, const View& src, bool accumulate) = 0;
   // index_add along dim: self[.., index[i], ..] += src[.., i, ..]
   virtual void index_add(const View& self, int dim, const View& index, const View& src) = 0;
+  // The first k = values.sizes[dim] entries of in's order along `dim`
+  // (ascending, or descending), k <= in.sizes[dim]: values (in's dtype) and
+  // their int64 positions in `in`; values/indices equal in's shape but at
+  // `dim`. The order is total and stable: NaN counts as larger than +inf,
+  // equal values keep their input order (both directions), so every backend
+  // gives the same indices. sort is k = n; topk is a prefix of it.
+  virtual void sort(const View& values, const View& indices, const View& in, int dim, bool descending) = 0;
+  // Inclusive scan along `dim` (Sum: cumsum, Prod: cumprod), from the end
+  // when `reverse` (the gradient of cumsum). out and in share shape and dtype;
+  // floating values accumulate in double, as PyTorch's CPU kernel does.
+  virtual void cumulative(ReduceOp op, const View& out, const View& in, int dim, bool reverse) = 0;
   // Fills a contiguous `out` from the counter-based Philox stream (seed,
   // offset), so every backend draws the same numbers for the same seed.
   virtual void random(RandomOp op, const View& out, double a, double b, uint64_t seed, uint64_t offset) = 0;

@@ -2,6 +2,7 @@
 // core/: argument checks and dispatch to the backend, without autograd. The
 // public, differentiable functions in autograd/ call these. Each function
 // checks shapes, dtypes and devices once, naming `op` in its errors.
+#include <optional>
 #include <vector>
 
 #include "backend/backend.h"
@@ -57,6 +58,11 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor reduce(const char* name, backend::ReduceOp op, const Tensor& a, const std::vector<bool>& mask,
               bool keepdim, double scale, DType out_dtype);
 MaxResult arg_reduce(const char* name, backend::ReduceOp op, const Tensor& a, int64_t dim, bool keepdim);
+// The first k entries of a's order along dim (no k: all), see Backend::sort;
+// `name` (sort, argsort, topk) is the op errors name.
+MaxResult sort(const char* name, const Tensor& a, int64_t dim, bool descending, std::optional<int64_t> k = {});
+// Inclusive Sum / Prod scan along dim, in a's dtype (callers promote first).
+Tensor cumulative(backend::ReduceOp op, const Tensor& a, int64_t dim, bool reverse);
 Tensor softmax(const Tensor& a, int64_t dim, bool log);
 Tensor softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim, bool log);
 // 2-D or batched 3-D float product of contiguous-able operands.

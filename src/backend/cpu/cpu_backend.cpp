@@ -19,7 +19,7 @@ class CpuBackend final : public Backend {
     if (o == "gemm" || o == "softmax" || o == "softmax_backward") return is_floating(dtype);
     static constexpr std::string_view kAllDtypes[] = {
         "fill",   "copy",       "unary",        "binary", "where",   "reduce",    "arg_reduce",
-        "gather", "index_select", "scatter",    "index_add", "random"};
+        "gather", "index_select", "scatter",    "index_add", "random",  "sort",      "cumulative"};
     for (std::string_view known : kAllDtypes)
       if (o == known) return true;
     return false;
@@ -68,6 +68,12 @@ class CpuBackend final : public Backend {
   }
   void index_add(const View& self, int dim, const View& index, const View& src) override {
     cpu::index_add(self, dim, index, src);
+  }
+  void sort(const View& values, const View& indices, const View& in, int dim, bool descending) override {
+    cpu::sort(values, indices, in, dim, descending);
+  }
+  void cumulative(ReduceOp op, const View& out, const View& in, int dim, bool reverse) override {
+    cpu::cumulative(op, out, in, dim, reverse);
   }
   void random(RandomOp op, const View& out, double a, double b, uint64_t seed, uint64_t offset) override {
     cpu::random(op, out, a, b, seed, offset);

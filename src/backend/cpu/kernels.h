@@ -22,6 +22,8 @@ void index_select(const View& out, const View& in, int dim, const View& index);
 void gather(const View& out, const View& in, int dim, const View& index);
 void scatter(const View& self, int dim, const View& index, const View& src, bool accumulate);
 void index_add(const View& self, int dim, const View& index, const View& src);
+void sort(const View& values, const View& indices, const View& in, int dim, bool descending);  // sort.cpp
+void cumulative(ReduceOp op, const View& out, const View& in, int dim, bool reverse);       // cumulative.cpp
 void random(RandomOp op, const View& out, double a, double b, uint64_t seed, uint64_t offset);
 
 }  // namespace wick::backend::cpu

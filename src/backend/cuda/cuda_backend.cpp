@@ -162,6 +162,12 @@ class CudaBackend final : public Backend {
   void index_add(const View& self, int dim, const View& index, const View& src) override {
     cuda::index_add(ctx(self.data), self, dim, index, src);
   }
+  void sort(const View& values, const View& indices, const View& in, int dim, bool descending) override {
+    cuda::sort(ctx(values.data), values, indices, in, dim, descending);
+  }
+  void cumulative(ReduceOp op, const View& out, const View& in, int dim, bool reverse) override {
+    cuda::cumulative(ctx(out.data), op, out, in, dim, reverse);
+  }
   void random(RandomOp op, const View& out, double a, double b, uint64_t seed, uint64_t offset) override {
     cuda::random(ctx(out.data), op, out, a, b, seed, offset);
   }

@@ -38,6 +38,9 @@ void index_select(const Ctx& c, const View& out, const View& in, int dim, const 
 void gather(const Ctx& c, const View& out, const View& in, int dim, const View& index);
 void scatter(const Ctx& c, const View& self, int dim, const View& index, const View& src, bool accumulate);
 void index_add(const Ctx& c, const View& self, int dim, const View& index, const View& src);
+// sort.cu
+void sort(const Ctx& c, const View& values, const View& indices, const View& in, int dim, bool descending);
+void cumulative(const Ctx& c, ReduceOp op, const View& out, const View& in, int dim, bool reverse);
 
 // Throws wick::Error naming `what` when the last launch failed (bad
 // configuration, no kernel image for this GPU).

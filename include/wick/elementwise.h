@@ -37,6 +37,53 @@ Tensor reciprocal(const Tensor& a);
 Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max);
 Tensor isfinite(const Tensor& a);
 
+// ---- math functions, with PyTorch 1.13's names, dtypes and gradients ----
+// Float functions: integer and bool inputs give float32 (torch.sin(int_tensor)).
+Tensor sin(const Tensor& a);
+Tensor cos(const Tensor& a);
+Tensor tan(const Tensor& a);
+Tensor atan(const Tensor& a);
+Tensor sinh(const Tensor& a);
+Tensor cosh(const Tensor& a);
+Tensor expm1(const Tensor& a);   // e^x - 1, accurate near 0
+Tensor exp2(const Tensor& a);    // 2^x
+Tensor log2(const Tensor& a);
+Tensor log10(const Tensor& a);
+Tensor rsqrt(const Tensor& a);   // 1 / sqrt(x)
+Tensor erf(const Tensor& a);
+Tensor erfc(const Tensor& a);    // 1 - erf(x), accurate for large x
+Tensor erfinv(const Tensor& a);  // inverse of erf on (-1, 1); +-1 give +-inf
+// Rounding keeps the dtype: integer tensors come back as a copy, bool tensors
+// are refused (as PyTorch). The gradient is zero.
+Tensor floor(const Tensor& a);
+Tensor ceil(const Tensor& a);
+Tensor trunc(const Tensor& a);  // toward zero
+// Half to even (round(2.5) == 2, as torch.round); with decimals, as
+// torch.round(x, decimals=d): nearbyint(x * 10^d) / 10^d, float tensors only.
+Tensor round(const Tensor& a, int64_t decimals = 0);
+Tensor frac(const Tensor& a);   // x - trunc(x), float tensors only; gradient 1
+// Bool results; integer and bool tensors give all false.
+Tensor isnan(const Tensor& a);
+Tensor isinf(const Tensor& a);
+Tensor isposinf(const Tensor& a);
+Tensor isneginf(const Tensor& a);
+// NaN -> nan, +inf -> posinf, -inf -> neginf (defaults: 0, and the dtype's
+// largest and lowest finite values); integer and bool tensors come back as a
+// copy. The gradient passes where x is finite.
+Tensor nan_to_num(const Tensor& a, double nan = 0, std::optional<double> posinf = std::nullopt,
+                  std::optional<double> neginf = std::nullopt);
+// atan2(a, b): the angle of (b, a), float result (ints give float32); no
+// scalar forms, as torch.atan2.
+Tensor atan2(const Tensor& a, const Tensor& b);
+// fmod: a - trunc(a / b) b, the sign of a (C's fmod); remainder: a - floor(a
+// / b) b, the sign of b (Python's %). Integers stay integers; an integer zero
+// divisor throws (PyTorch's ZeroDivisionError); bool tensors are refused.
+Tensor fmod(const Tensor& a, const Tensor& b);
+Tensor fmod(const Tensor& a, double b);
+Tensor remainder(const Tensor& a, const Tensor& b);
+Tensor remainder(const Tensor& a, double b);
+Tensor remainder(double a, const Tensor& b);
+
 // cond ? a : b, broadcasting all three; cond must be bool.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& cond, const Tensor& a, double b);

@@ -161,6 +161,37 @@ class Tensor {
   Tensor sigmoid() const;
   Tensor tanh() const;
   Tensor relu() const;
+  // The math functions of elementwise.h (defined in autograd/math.cpp).
+  Tensor sin() const;
+  Tensor cos() const;
+  Tensor tan() const;
+  Tensor atan() const;
+  Tensor sinh() const;
+  Tensor cosh() const;
+  Tensor expm1() const;
+  Tensor exp2() const;
+  Tensor log2() const;
+  Tensor log10() const;
+  Tensor rsqrt() const;
+  Tensor erf() const;
+  Tensor erfc() const;
+  Tensor erfinv() const;
+  Tensor floor() const;
+  Tensor ceil() const;
+  Tensor trunc() const;
+  Tensor round(int64_t decimals = 0) const;
+  Tensor frac() const;
+  Tensor isnan() const;
+  Tensor isinf() const;
+  Tensor isposinf() const;
+  Tensor isneginf() const;
+  Tensor nan_to_num(double nan = 0, std::optional<double> posinf = std::nullopt,
+                    std::optional<double> neginf = std::nullopt) const;
+  Tensor atan2(const Tensor& other) const;
+  Tensor fmod(const Tensor& other) const;
+  Tensor fmod(double other) const;
+  Tensor remainder(const Tensor& other) const;
+  Tensor remainder(double other) const;
   Tensor clamp(std::optional<double> min, std::optional<double> max) const;
   Tensor pow(double exponent) const;
   Tensor pow(const Tensor& exponent) const;

@@ -68,6 +68,12 @@ enum class UnaryOp : uint8_t {
   // gradients are a unary op plus a Mul instead of one fused BinaryOp.
   EluDerivative,       // x > 0 ? 1 : alpha * e^x      (alpha = alpha)
   SoftplusDerivative,  // beta x > threshold ? 1 : sigmoid(beta x)   (alpha = beta, beta = threshold)
+  // Math functions of PyTorch's names (autograd/math.cpp), float-only: core
+  // sends integers as float32 (sin) or not at all (floor of an int64 is a copy).
+  Sin, Cos, Tan, Atan, Sinh, Cosh, Expm1, Exp2, Log2, Log10, Rsqrt, Erf, Erfc, Erfinv,
+  Floor, Ceil, Trunc,
+  Round,         // half to even (nearbyint); with alpha = decimals != 0, torch.round(x, decimals)
+  Frac,          // x - trunc(x)
 };
 
 enum class BinaryOp : uint8_t {
@@ -81,6 +87,11 @@ enum class BinaryOp : uint8_t {
   GeluErfBackward,  // a * (Phi(b) + b * phi(b))                    (b = input)
   SiluBackward,     // a * s (1 + b (1 - s)), s = sigmoid(b)        (b = input)
   MishBackward,     // a * (t + b sigmoid(b) (1 - t^2)), t = tanh(softplus(b))  (b = input)
+  // Math: promoted operands of one dtype (Atan2 float only); integer
+  // Fmod/Remainder by zero give 0 here (core refuses them first).
+  Atan2,            // atan2(a, b)
+  Fmod,             // C's fmod: the sign of a
+  Remainder,        // a - b floor(a / b): the sign of b (Python's %)
 };
 
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min };

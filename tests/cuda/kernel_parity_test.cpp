@@ -73,6 +73,18 @@ TEST_F(CudaParity, UnaryEveryOp) {
       {UnaryOp::EluDerivative, -5, 5, 0.7, 0, false},  {UnaryOp::Softplus, -30, 30, 2, 5, false},
       {UnaryOp::Softplus, -30, 30, -1, 20, false},     {UnaryOp::SoftplusDerivative, -30, 30, 2, 5, false},
       {UnaryOp::SoftplusDerivative, -30, 30, 0.5, 10, false},
+      // The math functions (float-only: core sends integers as float32 or copies them).
+      {UnaryOp::Sin, -20, 20, 0, 0, false},    {UnaryOp::Cos, -20, 20, 0, 0, false},
+      {UnaryOp::Tan, -1.5, 1.5, 0, 0, false},  {UnaryOp::Atan, -50, 50, 0, 0, false},
+      {UnaryOp::Sinh, -80, 80, 0, 0, false},   {UnaryOp::Cosh, -80, 80, 0, 0, false},
+      {UnaryOp::Expm1, -2, 2, 0, 0, false},    {UnaryOp::Exp2, -100, 100, 0, 0, false},
+      {UnaryOp::Log2, 0, 100, 0, 0, false},    {UnaryOp::Log10, 0, 100, 0, 0, false},
+      {UnaryOp::Rsqrt, 0.01, 100, 0, 0, false}, {UnaryOp::Erf, -4, 4, 0, 0, false},
+      {UnaryOp::Erfc, -3, 9, 0, 0, false},     {UnaryOp::Erfinv, -1, 1, 0, 0, false},
+      {UnaryOp::Floor, -50, 50, 0, 0, false},  {UnaryOp::Ceil, -50, 50, 0, 0, false},
+      {UnaryOp::Trunc, -50, 50, 0, 0, false},  {UnaryOp::Frac, -50, 50, 0, 0, false},
+      {UnaryOp::Round, -50, 50, 0, 0, false},  {UnaryOp::Round, -50, 50, 2, 0, false},
+      {UnaryOp::Round, -5000, 5000, -2, 0, false},
   };
   for (const UnaryCase& u : cases) {
     for (DType dt : {kFloat32, kFloat64, kInt64}) {
@@ -96,6 +108,15 @@ TEST_F(CudaParity, UnaryEveryOp) {
       gpu_b().unary(op, kernel_view(g), kernel_view(in.g), 0, 0);
       EXPECT_TRUE(close(c, g)) << dtype_name(dt);
     }
+  }
+  // Half-way points (round to even), signed zeros and the special values through the math ops.
+  Pair halves = pair_of(tensor({0.5, 1.5, 2.5, -0.5, -2.5, -0.0, INFINITY, -INFINITY, NAN, 1e30}), gpu());
+  for (UnaryOp op : {UnaryOp::Round, UnaryOp::Floor, UnaryOp::Ceil, UnaryOp::Trunc, UnaryOp::Frac, UnaryOp::Rsqrt,
+                     UnaryOp::Expm1, UnaryOp::Erfinv, UnaryOp::Log2}) {
+    auto [hc, hg] = poisoned({10}, kFloat32, gpu());
+    cpu_b().unary(op, kernel_view(hc), kernel_view(halves.c), 0, 0);
+    gpu_b().unary(op, kernel_view(hg), kernel_view(halves.g), 0, 0);
+    EXPECT_TRUE(close(hc, hg)) << "unary op " << int(op) << " on special values";
   }
   Pair special = pair_of(tensor({1.0, INFINITY, -INFINITY, NAN, 0.0}), gpu());
   auto [c, g] = poisoned({5}, kBool, gpu());
@@ -131,7 +152,7 @@ TEST_F(CudaParity, BinaryEveryOpBroadcastStrided) {
                           BinaryOp::Maximum, BinaryOp::Minimum, BinaryOp::Eq, BinaryOp::Ne, BinaryOp::Lt,
                           BinaryOp::Le, BinaryOp::Gt, BinaryOp::Ge, BinaryOp::LogicalAnd, BinaryOp::LogicalOr,
                           BinaryOp::LogicalXor, BinaryOp::ReluBackward, BinaryOp::SigmoidBackward,
-                          BinaryOp::TanhBackward};
+                          BinaryOp::TanhBackward, BinaryOp::Atan2, BinaryOp::Fmod, BinaryOp::Remainder};
   // (a shape, b shape): equal, broadcast row, broadcast column, scalar, empty.
   const std::pair<Shape, Shape> shapes[] = {{{5, 33}, {5, 33}}, {{5, 33}, {1, 33}}, {{5, 33}, {5, 1}},
                                             {{5, 33}, {}},       {{0, 3}, {1, 3}},   {{2, 3, 4}, {3, 1}}};

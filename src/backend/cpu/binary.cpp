@@ -3,6 +3,7 @@
 // (in-place ops), which every loop here tolerates because element i is read
 // before it is written.
 #include <cmath>
+#include <type_traits>
 
 #include "backend/cpu/fast_math.h"
 #include "backend/cpu/kernels.h"
@@ -100,6 +101,41 @@ void binary_typed(BinaryOp op, const Layout<3>& L) {
     case BinaryOp::GeluErfBackward: grad([](auto x) { return gelu_erf_grad(x); }); break;
     case BinaryOp::SiluBackward: grad([](auto x) { return silu_grad(x); }); break;
     case BinaryOp::MishBackward: grad([](auto x) { return mish_grad(x); }); break;
+    case BinaryOp::Atan2:  // float only (core promotes); ints through double
+      arith(kGrainExpensive, [](C a, C b) {
+        if constexpr (kIsFloat<C>) return std::atan2(a, b);
+        else return static_cast<C>(std::atan2(static_cast<double>(a), static_cast<double>(b)));
+      });
+      break;
+    case BinaryOp::Fmod:
+    case BinaryOp::Remainder: {
+      // Remainder moves fmod's result (the sign of a) to b's sign, as
+      // PyTorch's kernel does: fmod(-1, inf) = -1 becomes inf, -0 stays.
+      const bool py = op == BinaryOp::Remainder;
+      if constexpr (kIsFloat<C>) {
+        arith(kGrainExpensive, [py](C a, C b) {
+          C m = std::fmod(a, b);
+          if (py && m != 0 && ((b < 0) != (m < 0))) m += b;
+          return m;
+        });
+      } else {
+        // Core refuses a zero divisor before it gets here; 0 keeps the
+        // kernel from trapping anyway. b == -1 is 0 without the trap of
+        // INT64_MIN % -1.
+        arith(kGrainCheap, [py](C a, C b) {
+          if (b == 0) return C(0);
+          if constexpr (std::is_signed_v<C>) {
+            if (b == -1) return C(0);
+          }
+          C m = static_cast<C>(a % b);
+          if constexpr (std::is_signed_v<C>) {
+            if (py && m != 0 && ((b < 0) != (m < 0))) m = static_cast<C>(m + b);
+          }
+          return m;
+        });
+      }
+      break;
+    }
   }
 }
 

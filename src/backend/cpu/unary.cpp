@@ -44,6 +44,29 @@ T int_pow(T base, int64_t exp) {
   return result;
 }
 
+// erfinv in double (float32 rounds this): Winitzki's closed form (about
+// 2e-3 relative) refined by Halley steps on f(y) = erf(y) - x, cubically
+// convergent, so three steps reach double precision. Near |x| = 1 the
+// residual is taken as erfc(y) - (1 - x) instead, where 1 - x is exact and
+// erf(y) - x would cancel.
+double erfinv_double(double x) {
+  if (!(std::fabs(x) < 1)) {
+    if (std::fabs(x) == 1) return std::copysign(std::numeric_limits<double>::infinity(), x);
+    return std::numeric_limits<double>::quiet_NaN();  // |x| > 1 or NaN
+  }
+  if (x == 0) return x;  // keeps -0
+  const double ax = std::fabs(x), kA = 0.147, kTwoOverPiA = 2 / (M_PI * kA);
+  const double l = std::log1p(-ax * ax);  // log(1 - x^2)
+  const double t = kTwoOverPiA + l / 2;
+  double y = std::sqrt(std::sqrt(t * t - l / kA) - t);
+  for (int i = 0; i < 3; ++i) {
+    const double f = ax < 0.5 ? std::erf(y) - ax : (1 - ax) - std::erfc(y);
+    const double r = f / (M_2_SQRTPI * std::exp(-y * y));  // f / f'
+    y -= r / (1 + y * r);  // Halley: f'' / f' = -2y
+  }
+  return std::copysign(y, x);
+}
+
 // Arithmetic on bool tensors runs in int64 and converts back (!= 0), which is
 // what PyTorch's bool semantics amount to for the ops that accept bool.
 template <typename T>
@@ -131,6 +154,47 @@ void unary_typed(UnaryOp op, const Layout<2>& L, double alpha, double beta) {
         using F = decltype(x);
         return softplus_grad(x, static_cast<F>(alpha), static_cast<F>(beta));
       });
+      break;
+    // Math functions (autograd/math.cpp). Float32: expm1 is fast_math.h's
+    // vectorized form; floor/ceil/trunc/nearbyint/sqrt compile to vector
+    // instructions; the transcendental rest are glibc's float functions
+    // (sinf, erff, ...: scalar calls, correctly rounded or within 1-2 ulp).
+    // Float64: libm throughout.
+    case UnaryOp::Sin: go_float([](auto x) { return std::sin(x); }); break;
+    case UnaryOp::Cos: go_float([](auto x) { return std::cos(x); }); break;
+    case UnaryOp::Tan: go_float([](auto x) { return std::tan(x); }); break;
+    case UnaryOp::Atan: go_float([](auto x) { return std::atan(x); }); break;
+    case UnaryOp::Sinh: go_float([](auto x) { return std::sinh(x); }); break;
+    case UnaryOp::Cosh: go_float([](auto x) { return std::cosh(x); }); break;
+    // fast_expm1's x + x^2 q turns -0 into +0 (ELU relies on that); expm1(-0) is -0.
+    case UnaryOp::Expm1: go_float([](auto x) { return x == 0 ? x : fast_expm1(x); }); break;
+    case UnaryOp::Exp2: go_float([](auto x) { return std::exp2(x); }); break;
+    case UnaryOp::Log2: go_float([](auto x) { return std::log2(x); }); break;
+    case UnaryOp::Log10: go_float([](auto x) { return std::log10(x); }); break;
+    // 1 / sqrt, two roundings (<= 1.5 ulp); -0 gives -inf as PyTorch's.
+    case UnaryOp::Rsqrt: go_float([](auto x) { return static_cast<decltype(x)>(1) / std::sqrt(x); }); break;
+    case UnaryOp::Erf: go_float([](auto x) { return std::erf(x); }); break;
+    case UnaryOp::Erfc: go_float([](auto x) { return std::erfc(x); }); break;
+    case UnaryOp::Erfinv:
+      go_float([](auto x) { return static_cast<decltype(x)>(erfinv_double(static_cast<double>(x))); });
+      break;
+    case UnaryOp::Floor: go_float([](auto x) { return std::floor(x); }); break;
+    case UnaryOp::Ceil: go_float([](auto x) { return std::ceil(x); }); break;
+    case UnaryOp::Trunc: go_float([](auto x) { return std::trunc(x); }); break;
+    case UnaryOp::Frac: go_float([](auto x) { return x - std::trunc(x); }); break;
+    case UnaryOp::Round:
+      if (alpha == 0) {
+        go_float([](auto x) { return std::nearbyint(x); });  // half to even (default rounding mode)
+      } else {
+        // torch.round(x, decimals): the same operations as PyTorch's kernel,
+        // with 10^|decimals| in the tensor's dtype.
+        const bool neg = alpha < 0;
+        const double scale = std::pow(10.0, std::fabs(alpha));
+        go_float([neg, scale](auto x) {
+          const auto s = static_cast<decltype(x)>(scale);
+          return neg ? std::nearbyint(x / s) * s : std::nearbyint(x * s) / s;
+        });
+      }
       break;
     case UnaryOp::LogicalNot:
     case UnaryOp::IsFinite: break;  // bool out: handled by the caller

@@ -132,6 +132,42 @@ __device__ __forceinline__ F apply_activation(UnaryOp op, F x, F alpha, F beta) 
   }
 }
 
+// The math functions of UnaryOp (Sin ... Frac), in F (float or double;
+// integers come through double, as on the CPU). CUDA's own functions: sinf,
+// erfinvf, rsqrtf ... are within 1-2 ulp of the CPU's libm results.
+template <typename F>
+__device__ __forceinline__ F apply_math(UnaryOp op, F x, double alpha) {
+  constexpr bool f32 = std::is_same_v<F, float>;
+  switch (op) {
+    case UnaryOp::Sin: return sin(x);
+    case UnaryOp::Cos: return cos(x);
+    case UnaryOp::Tan: return tan(x);
+    case UnaryOp::Atan: return atan(x);
+    case UnaryOp::Sinh: return sinh(x);
+    case UnaryOp::Cosh: return cosh(x);
+    case UnaryOp::Expm1: return expm1(x);
+    case UnaryOp::Exp2: return exp2(x);
+    case UnaryOp::Log2: return log2(x);
+    case UnaryOp::Log10: return log10(x);
+    case UnaryOp::Rsqrt: return F(1) / sqrt(x);  // as the CPU: -0 gives -inf
+    case UnaryOp::Erf: return erf(x);
+    case UnaryOp::Erfc: return erfc(x);
+    case UnaryOp::Erfinv:
+      if constexpr (f32) return erfinvf(x);
+      else return erfinv(x);
+    case UnaryOp::Floor: return floor(x);
+    case UnaryOp::Ceil: return ceil(x);
+    case UnaryOp::Trunc: return trunc(x);
+    case UnaryOp::Frac: return x - trunc(x);
+    case UnaryOp::Round: {
+      if (alpha == 0) return nearbyint(x);  // half to even
+      const F s = static_cast<F>(pow(10.0, fabs(alpha)));
+      return alpha < 0 ? nearbyint(x / s) * s : nearbyint(x * s) / s;
+    }
+    default: return x;
+  }
+}
+
 template <typename C>
 __device__ __forceinline__ C int_pow(C base, int64_t exp) {
   C result = 1;
@@ -178,7 +214,7 @@ __device__ __forceinline__ C apply_unary(UnaryOp op, C x, const UnaryArgs<C>& p)
       case UnaryOp::GeluErf: case UnaryOp::Silu: case UnaryOp::Mish: case UnaryOp::Elu:
       case UnaryOp::EluDerivative: case UnaryOp::Softplus: case UnaryOp::SoftplusDerivative:
         return apply_activation<C>(op, x, p.a, p.b);
-      default: return x;
+      default: return apply_math<C>(op, x, p.alpha);
     }
   } else {
     switch (op) {
@@ -216,7 +252,7 @@ __device__ __forceinline__ C apply_unary(UnaryOp op, C x, const UnaryArgs<C>& p)
           case UnaryOp::EluDerivative: case UnaryOp::Softplus: case UnaryOp::SoftplusDerivative:
             r = apply_activation<double>(op, d, p.alpha, p.beta);
             break;
-          default: break;
+          default: r = apply_math<double>(op, d, p.alpha); break;
         }
         return static_cast<C>(r);
       }
@@ -285,6 +321,28 @@ __device__ __forceinline__ C apply_binary(BinaryOp op, C a, C b) {
       const F d = op == BinaryOp::GeluErfBackward ? gelu_erf_grad(x) : op == BinaryOp::SiluBackward ? silu_grad(x)
                                                                                                      : mish_grad(x);
       return static_cast<C>(static_cast<F>(a) * d);
+    }
+    case BinaryOp::Atan2:  // float only (core promotes); ints through double
+      if constexpr (kIsFloat<C>) return atan2(a, b);
+      else return static_cast<C>(atan2(static_cast<double>(a), static_cast<double>(b)));
+    case BinaryOp::Fmod:
+    case BinaryOp::Remainder: {
+      // As the CPU (binary.cpp): Remainder takes b's sign; an integer zero
+      // divisor (refused by core) gives 0, and b == -1 avoids MIN % -1.
+      C m;
+      if constexpr (kIsFloat<C>) {
+        m = fmod(a, b);
+      } else {
+        if (b == 0) return C(0);
+        if constexpr (std::is_signed_v<C>) {
+          if (b == -1) return C(0);
+        }
+        m = static_cast<C>(a % b);
+      }
+      if constexpr (std::is_signed_v<C>) {
+        if (op == BinaryOp::Remainder && m != 0 && ((b < 0) != (m < 0))) m = static_cast<C>(m + b);
+      }
+      return m;
     }
     default: return a;
   }

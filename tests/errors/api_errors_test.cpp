@@ -31,6 +31,13 @@ std::vector<Row> rows() {
       {"op_item_on_many_elements", K::Error, [] { zeros({2, 3}).item(); }, {"item", "[2, 3]"}},
       {"op_negative_size", K::Error, [] { zeros({2, -1}); }, {"[2, -1]"}},
       {"op_undefined_tensor", K::Error, [] { add(Tensor(), zeros({1})); }, {"undefined"}},
+      {"op_topk_k_too_large", K::Error, [] { topk(zeros({2, 3}), 4); }, {"topk", "k = 4", "size 3", "between 0 and 3"}},
+      {"op_norm_integer", K::Error, [] { norm(zeros({3}, {.dtype = kInt64})); }, {"norm", "int64", "kFloat32"}},
+      {"op_remainder_integer_by_zero", K::Error,
+       [] { remainder(tensor({5, 7, 9}), tensor({2, 0, 1})); },
+       {"remainder", "integer division by zero", "x.to(wick::kFloat32)"}},
+      {"op_floor_bool", K::Error, [] { floor(zeros({2}, {.dtype = kBool})); }, {"floor", "bool", "x.to(wick::kInt64)"}},
+      {"op_amax_empty_dim", K::Error, [] { amax(zeros({2, 0}), {1}); }, {"amax", "[2, 0]", "empty", "non-empty dims"}},
       // ---- devices ----
       {"device_cuda_without_gpu", K::DeviceError, [] { zeros({2}, {.device = Device::cuda()}); }, {"cuda"}},
       {"device_to_cuda_without_gpu", K::DeviceError, [] { zeros({2}).to(Device::cuda()); }, {"cuda"}},

@@ -28,11 +28,14 @@ inline Tensor float_input(const char* name, const Tensor& a) {
 // (kSavesInput) or only y (kSavesOutput). Saving just that one, as PyTorch
 // does, halves the memory kept for backward and leaves the other free to be
 // modified in place (y = w.exp(); w.add_(1) is fine: exp's backward uses y).
+// alpha and beta are the op's scalars (ELU's alpha, Softplus's beta and
+// threshold; see backend::UnaryOp).
 enum Saves { kSavesInput, kSavesOutput };
 template <typename Df>
-inline Tensor unary_float(const char* name, const char* node, backend::UnaryOp op, const Tensor& a, Saves saves, Df df) {
+inline Tensor unary_float(const char* name, const char* node, backend::UnaryOp op, const Tensor& a, Saves saves, Df df,
+                          double alpha = 0, double beta = 0) {
   Tensor x = float_input(name, a);
-  Tensor y = core::unary(op, x);
+  Tensor y = core::unary(op, x, alpha, beta);
   if (needs_grad(a))
     record(node, {&a}, {&y},
            [s = saves == kSavesInput ? SavedTensor(x, false) : SavedTensor(y, true), df, node](const TensorList& g)

@@ -16,6 +16,12 @@ inline Tensor reduce_grad(const Tensor& g, const Shape& shape, DType dtype) {
   return r.dtype() == dtype ? r : core::to_dtype(r, dtype);
 }
 
+// A reduced tensor (keepdim or not) in keepdim form: size 1 on the reduced
+// dims, so it broadcasts against the input of shape `in`.
+inline Tensor keepdim_form(const Tensor& r, const Shape& in, const std::vector<bool>& mask, bool keepdim) {
+  return keepdim ? r : r.reshape(core::reduced_shape(in, mask, true));
+}
+
 // add/sub's alpha on an integer result must be a whole number, as in
 // PyTorch: a fractional one would be truncated (add(i, j, 0.5) == i).
 inline void check_integral_alpha(const char* op, DType result, double alpha) {

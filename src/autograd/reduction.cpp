@@ -21,9 +21,7 @@ namespace {
 
 // Brings a reduced gradient back to the input's shape (undoing !keepdim).
 Tensor unreduce(const Tensor& g, const Shape& in, const std::vector<bool>& mask, bool keepdim) {
-  Tensor r = g;
-  if (!keepdim) r = g.reshape(core::reduced_shape(in, mask, true));
-  return r.expand(in);
+  return autograd::keepdim_form(g, in, mask, keepdim).expand(in);
 }
 
 Tensor sum_impl(const char* name, const Tensor& a, const Shape& dims, bool keepdim, bool mean) {

@@ -9,17 +9,12 @@
 
 namespace wick {
 
+using autograd::keepdim_form;
 using autograd::SavedTensor;
 using autograd::TensorList;
 using backend::ReduceOp;
 
 namespace {
-
-// A reduced tensor (keepdim or not) reshaped to keepdim form, which
-// broadcasts against the input.
-Tensor kept(const Tensor& r, const Shape& in, const std::vector<bool>& mask, bool keepdim) {
-  return keepdim ? r : r.reshape(core::reduced_shape(in, mask, true));
-}
 
 // How many elements of each reduced group are non-zero (or zero), int64.
 Tensor count_where(const char* name, const Tensor& a, const std::vector<bool>& mask, bool keepdim, bool zero) {
@@ -57,9 +52,9 @@ Tensor extreme_dims(const char* name, ReduceOp op, const Tensor& a, const Shape&
            [sx = SavedTensor(a, false), so = SavedTensor(out, true), mask, keepdim](const TensorList& g) -> TensorList {
              // Every element equal to the result shares the gradient evenly.
              Tensor x = sx.get("AmaxBackward");
-             Tensor hit = x.eq(kept(so.get("AmaxBackward"), x.sizes(), mask, keepdim)).to(g[0].dtype());
+             Tensor hit = x.eq(keepdim_form(so.get("AmaxBackward"), x.sizes(), mask, keepdim)).to(g[0].dtype());
              Tensor ties = core::reduce("amax", ReduceOp::Sum, hit, mask, true, 1, hit.dtype());
-             return {hit * (kept(g[0], x.sizes(), mask, keepdim) / ties)};
+             return {hit * (keepdim_form(g[0], x.sizes(), mask, keepdim) / ties)};
            });
   return out;
 }
@@ -110,11 +105,11 @@ Tensor norm(const Tensor& a, double p, const Shape& dims, bool keepdim) {
            [sx = SavedTensor(a, false), so = SavedTensor(out, true), p, mask, keepdim](const TensorList& g) -> TensorList {
              if (p == 0) return {Tensor()};  // piecewise constant: no gradient
              Tensor x = sx.get("NormBackward");
-             Tensor n = kept(so.get("NormBackward"), x.sizes(), mask, keepdim);
+             Tensor n = keepdim_form(so.get("NormBackward"), x.sizes(), mask, keepdim);
              // d/dx (sum |x|^p)^(1/p) = sgn(x) |x|^(p-1) / norm^(p-1); 0 where
              // the norm is 0 and at x = 0 (also for p < 1, where |x|^(p-1)
              // is infinite there), as PyTorch.
-             Tensor scale = kept(g[0], x.sizes(), mask, keepdim) / (p == 2 ? n : pow(n, p - 1));
+             Tensor scale = keepdim_form(g[0], x.sizes(), mask, keepdim) / (p == 2 ? n : pow(n, p - 1));
              scale = where(n.eq(0.0), 0.0, scale);
              Tensor dx = p == 2 ? x : where(x.eq(0.0), 0.0, sign(x) * pow(abs(x), p - 1));
              return {dx * scale};

@@ -4,6 +4,11 @@
 
 namespace wick::core {
 
+namespace {
+// A 0-d tensor as one element along dim 0 (the kernels work on lines).
+Tensor as_line(const Tensor& t) { return t.dim() == 0 ? make_view(t, {1}, {1}, t.storage_offset()) : t; }
+}  // namespace
+
 MaxResult sort(const char* name, const Tensor& a, int64_t dim, bool descending, std::optional<int64_t> k_arg) {
   check_defined(name, a);
   const int64_t d = wrap_dim(name, dim, a.dim());
@@ -11,7 +16,7 @@ MaxResult sort(const char* name, const Tensor& a, int64_t dim, bool descending, 
   const int64_t k = k_arg.value_or(n);
   WICK_CHECK(k >= 0 && k <= n, name, ": k = ", k, " is out of range for dim ", d, " of size ", n, " (input ", a.describe(),
                "); pass a k between 0 and ", n, ", e.g. std::min<int64_t>(k, x.size(", d, "))");
-  Tensor base = a.dim() == 0 ? make_view(a, {1}, {1}, a.storage_offset()) : a;
+  Tensor base = as_line(a);
   Shape s = base.sizes();
   s[d] = k;
   Tensor values = make_tensor(s, a.dtype(), a.device());
@@ -30,9 +35,7 @@ Tensor cumulative(backend::ReduceOp op, const Tensor& a, int64_t dim, bool rever
   const int64_t d = wrap_dim(op == backend::ReduceOp::Prod ? "cumprod" : "cumsum", dim, a.dim());
   Tensor out = make_tensor(a.sizes(), a.dtype(), a.device());
   if (out.numel() == 0) return out;
-  Tensor base = a.dim() == 0 ? make_view(a, {1}, {1}, a.storage_offset()) : a;
-  Tensor o = a.dim() == 0 ? make_view(out, {1}, {1}, 0) : out;
-  backend_of(a).cumulative(op, kernel_view(o), kernel_view(base), static_cast<int>(d), reverse);
+  backend_of(a).cumulative(op, kernel_view(as_line(out)), kernel_view(as_line(a)), static_cast<int>(d), reverse);
   return out;
 }
 

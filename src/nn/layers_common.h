@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/node.h"
+#include "autograd/elementwise_helpers.h"
 #include "backend/backend.h"
 #include "core/core.h"
 #include "wick/creation.h"
@@ -65,19 +65,15 @@ inline std::string python_tuple(const Shape& s) {
 
 // An activation y = op(x) as one backend kernel (backend::UnaryOp::GeluErf,
 // Silu, ...), so a CUDA tensor stays on its device, recording `node` whose
-// gradient is backward(g, x) from the saved input x. The same route as
-// wick::sigmoid (autograd/elementwise.cpp), with the nn-side argument checks.
+// gradient is backward(g, x) from the saved input x: wick::sigmoid's route
+// (autograd::unary_float), except that integer inputs are refused, as
+// PyTorch's activation modules do, instead of promoted.
 template <typename Backward>
 Tensor activation(const char* op, const char* node, const Tensor& x, backend::UnaryOp fop, double alpha,
                   double beta, Backward backward) {
   core::check_defined(op, x);
   core::check_floating(op, x);
-  Tensor y = core::unary(fop, x, alpha, beta);
-  if (autograd::needs_grad(x))
-    autograd::record(node, {&x}, {&y},
-                     [node, backward, sx = autograd::SavedTensor(x, false)](const autograd::TensorList& g)
-                         -> autograd::TensorList { return {backward(g[0], sx.get(node))}; });
-  return y;
+  return autograd::unary_float(op, node, fop, x, autograd::kSavesInput, backward, alpha, beta);
 }
 
 // g * df(x) as one fused kernel (backend::BinaryOp::GeluErfBackward, ...).

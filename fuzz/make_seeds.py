@@ -3,7 +3,7 @@
 each kind plus a few invalid ones (truncated, wrong magic, lying sizes).
 Needs only the Python standard library (and NumPy for the .npy seeds when
 /usr/bin/python3 has it). Run from anywhere: python3 fuzz/make_seeds.py"""
-import gzip, io, json, os, struct
+import gzip, io, json, os, struct, zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
@@ -140,3 +140,21 @@ put("run_config", "float-epochs", json.dumps({"args": dict(args, epochs=1e300)})
 put("run_config", "negative-seed", json.dumps({"args": dict(args, seed=-1)}).encode())
 put("run_config", "no-args", b'{"status": "done"}')
 put("run_config", "truncated", json.dumps({"args": args}).encode()[:40])
+# --- pytorch: byte 0 even = a torch.save file follows; odd = byte 1 storage
+# count n, n u16 storage sizes, then data.pkl (fuzz_pytorch.cpp zips them).
+# From the files PyTorch wrote (tests/data/pytorch, made by
+# tests/reference/make_pt_fixtures.py), and broken copies of them.
+PT = os.path.join(HERE, "..", "tests", "data", "pytorch")
+for name in ("views", "shared", "dtypes", "mlp", "module", "half", "parameters", "extra_state"):
+    with open(os.path.join(PT, name + ".pt"), "rb") as f:
+        pt = f.read()
+    put("pytorch", name, b"\x00" + pt)
+    if name == "mlp":
+        put("pytorch", "truncated", b"\x00" + pt[: len(pt) // 2])
+    with zipfile.ZipFile(io.BytesIO(pt)) as z:
+        top = z.namelist()[0].split("/")[0]
+        sizes = []
+        while f"{top}/data/{len(sizes)}" in z.namelist():
+            sizes.append(z.getinfo(f"{top}/data/{len(sizes)}").file_size)
+        put("pytorch", name + "-pickle", bytes([1, len(sizes)]) + b"".join(struct.pack("<H", n) for n in sizes)
+            + z.read(f"{top}/data.pkl"))

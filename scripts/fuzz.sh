@@ -33,7 +33,7 @@ SECONDS_PER_TARGET=${1:-30}
 shift || true
 BUILD=${WICK_ASAN_BUILD_DIR:-build-asan}
 RSS_MB=${WICK_FUZZ_RSS_MB:-2048}
-ALL_TARGETS=(idx idx_gz mnist cifar10 csv npy safetensors model_spec run_config)
+ALL_TARGETS=(idx idx_gz mnist cifar10 csv npy safetensors pytorch model_spec run_config)
 TARGETS=("$@")
 (( ${#TARGETS[@]} )) || TARGETS=("${ALL_TARGETS[@]}")
 

@@ -20,6 +20,10 @@ packages=(
   libopenblas-dev   # GEMM
   libdnnl-dev       # oneDNN 2.x: float32 CPU convolutions (optional for CMake, WICK_DNNL=AUTO uses it when present)
   zlib1g-dev        # .gz datasets
+  libzip-dev        # torch.save checkpoints (zip archives)
+  zipcmp            # Debian 12's libzip CMake package imports these three
+  zipmerge          #   programs too, and find_package(libzip) fails
+  ziptool           #   without them
   libopenmpi-dev    # data-parallel training over MPI (optional for CMake, WICK_MPI=AUTO uses it when present)
   openmpi-bin       # mpirun: `mpirun -np 2 wick train`, and the tests/distributed/ multi-process tests
   libgtest-dev      # unit tests

@@ -9,6 +9,7 @@
 #include "wick/elementwise.h"
 #include "wick/error.h"
 #include "wick/indexing.h"
+#include "wick/io/pytorch.h"
 #include "wick/io/safetensors.h"
 #include "wick/linalg.h"
 #include "wick/memory.h"

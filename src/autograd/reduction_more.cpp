@@ -47,15 +47,18 @@ Tensor extreme_dims(const char* name, ReduceOp op, const Tensor& a, const Shape&
   const std::vector<bool> mask = core::reduce_mask(name, dims, a.dim());
   check_reduced_nonempty(name, a, mask);
   Tensor out = core::reduce(name, op, a, mask, keepdim, 1, a.dtype());
-  if (autograd::needs_grad(a))
-    autograd::record(op == ReduceOp::Max ? "AmaxBackward" : "AminBackward", {&a}, {&out},
-           [sx = SavedTensor(a, false), so = SavedTensor(out, true), mask, keepdim](const TensorList& g) -> TensorList {
-             // Every element equal to the result shares the gradient evenly.
-             Tensor x = sx.get("AmaxBackward");
-             Tensor hit = x.eq(keepdim_form(so.get("AmaxBackward"), x.sizes(), mask, keepdim)).to(g[0].dtype());
-             Tensor ties = core::reduce("amax", ReduceOp::Sum, hit, mask, true, 1, hit.dtype());
-             return {hit * (keepdim_form(g[0], x.sizes(), mask, keepdim) / ties)};
-           });
+  if (!autograd::needs_grad(a)) return out;
+  // The node's name labels its saved tensors too, so a message about one
+  // modified in place names amin or amax, whichever ran.
+  const char* node = op == ReduceOp::Max ? "AmaxBackward" : "AminBackward";
+  autograd::record(node, {&a}, {&out},
+         [node, sx = SavedTensor(a, false), so = SavedTensor(out, true), mask, keepdim](const TensorList& g) -> TensorList {
+           // Every element equal to the result shares the gradient evenly.
+           Tensor x = sx.get(node);
+           Tensor hit = x.eq(keepdim_form(so.get(node), x.sizes(), mask, keepdim)).to(g[0].dtype());
+           Tensor ties = core::reduce(node, ReduceOp::Sum, hit, mask, true, 1, hit.dtype());
+           return {hit * (keepdim_form(g[0], x.sizes(), mask, keepdim) / ties)};
+         });
   return out;
 }
 

@@ -52,6 +52,22 @@ TEST(ReduceMore, AmaxSharesTheGradientBetweenTies) {
   EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{0.5, 0, 0.5, 0}));
 }
 
+// A saved input changed in place before backward is named by the op that
+// saved it: amin's message must not say amax.
+TEST(ReduceMore, ModifiedSavedInputNamesAminOrAmax) {
+  for (bool is_max : {false, true}) {
+    Tensor x = from_vector<double>({3, 1, 2}).requires_grad_(true);
+    Tensor y = x * 1.0;
+    Tensor r = is_max ? amax(y) : amin(y);
+    {
+      NoGradGuard guard;
+      y.add_(1.0);
+    }
+    const std::string msg = testing::error_message([&] { r.backward(); });
+    EXPECT_TRUE(testing::message_has(msg, {is_max ? "AmaxBackward" : "AminBackward", "modified by an inplace"}));
+  }
+}
+
 TEST(ReduceMore, Gradcheck) {
   manual_seed(3);
   // Distinct magnitudes: amax/amin and the inf norms are smooth there.

@@ -277,6 +277,9 @@ std::vector<CliRow> rows() {
                                          "--out", scratch() + "/no-such-folder/p.csv"};
        },
        1, {"no-such-folder/p.csv"}},
+      {"cli_export_not_pt",
+       [] { return std::vector<std::string>{"export", linear_checkpoint(), scratch() + "/model.safetensors"}; },
+       2, {"model.safetensors", "must end in .pt or .pth"}},
   };
 }
 

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "checkpoint.h"
 #include "commands.h"
 #include "common.h"
 #include "data_prep.h"
@@ -61,28 +62,6 @@ void set_threads(int n) {
 int current_threads() { return wick::get_num_threads(); }
 
 namespace {
-
-struct Loaded {
-  ModelSpec spec;
-  nn::Sequential model;
-};
-
-Loaded load_checkpoint(const std::string& path, const std::string& device) {
-  if (!fs::exists(path)) throw Error(path + ": no such checkpoint file");
-  ModelSpec spec = read_spec(path);
-  nn::Sequential model = spec.build();
-  try {
-    model.load_state_dict(model_entries(load(path)));  // last.safetensors also holds training state
-  } catch (const FormatError&) {
-    throw;
-  } catch (const Error& e) {
-    throw Error(path + ": the weights do not fit the stored model description (" + e.what() +
-                "); the file was edited or is damaged");
-  }
-  model.to(Device(device));
-  model.eval();
-  return {std::move(spec), std::move(model)};
-}
 
 // The records of a CSV file as data::CSV reads them, fields trimmed of the
 // spaces around them.

@@ -1,4 +1,4 @@
-// The `wick` command: train, eval, predict, summary and data fetch.
+// The `wick` command: train, eval, predict, summary, export and data fetch.
 // Exit codes: 0 success, 1 runtime error (missing or malformed files),
 // 2 usage error (bad flag or value), 130 training interrupted by Ctrl-C (143:
 // by SIGTERM).
@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "export.h"
 #include "wick/distributed.h"
 
 using namespace wick::cli;
@@ -169,6 +170,12 @@ int main(int argc, char** argv) {
   summary->add_option("--dropout", s.dropout, "mlp, cnn: dropout probability")->capture_default_str();
   summary->add_option("--activation", s.activation, "mlp, cnn: relu (default), leaky_relu, elu, gelu, silu, mish, tanh");
 
+  // ---- export ----
+  ExportOptions x;
+  CLI::App* exp = app.add_subcommand("export", "Write a checkpoint's weights as a PyTorch .pt file and print the PyTorch code that loads them");
+  exp->add_option("checkpoint", x.checkpoint, "A .safetensors file written by `wick train`")->required();
+  exp->add_option("out", x.out, "The .pt (or .pth) file to write, in torch.save's format")->required();
+
   // ---- data fetch ----
   CLI::App* data = app.add_subcommand("data", "Dataset tools");
   data->require_subcommand(1);
@@ -183,8 +190,9 @@ int main(int argc, char** argv) {
     if (err.get_exit_code() == 0) return app.exit(err);  // --help, --version
     const std::string first = argc > 1 ? argv[1] : "";
     if (!first.empty() && first[0] != '-' && first != "train" && first != "eval" && first != "predict" &&
-        first != "summary" && first != "data")
-      return fail(2, std::string("unknown subcommand '") + argv[1] + "'; choose train, eval, predict, summary or data");
+        first != "summary" && first != "export" && first != "data")
+      return fail(2, std::string("unknown subcommand '") + argv[1] +
+                         "'; choose train, eval, predict, summary, export or data");
     return fail(2, std::string(err.what()) + " (see `wick --help`)");
   }
 
@@ -202,6 +210,7 @@ int main(int argc, char** argv) {
       check_given(s_binary, s.binary, s_hidden, s.hidden, s_channels, s.channels);
       return run_summary(s);
     }
+    if (exp->parsed()) return run_export(x);
     if (fetch->parsed()) return run_fetch(fetch_name, fetch_dir);
     return fail(2, "no subcommand; see `wick --help`");
   } catch (const UsageError& err) {

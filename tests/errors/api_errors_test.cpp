@@ -248,6 +248,14 @@ std::vector<Row> rows() {
        },
        {"Adam", "1.5"}},
       {"optim_no_parameters", K::Error, [] { optim::SGD({}, {.lr = 0.1}); }, {"SGD"}},
+      {"nn_embedding_index_out_of_range", K::Error,
+       [] { nn::Embedding(5, 3)(from_vector<int64_t>({1, 7})); }, {"embedding", "index 7", "0 .. 4"}},
+      {"nn_embedding_float_indices", K::Error,
+       [] { nn::Embedding(5, 3)(from_vector<float>({1, 2})); }, {"embedding", "int64", "float32"}},
+      {"nn_embedding_sparse", K::Error,
+       [] { nn::Embedding(5, 3, {.sparse = true}); }, {"Embedding", "sparse=true", "sparse=false"}},
+      {"nn_module_list_forward", K::Error,
+       [] { nn::ModuleList list; list(zeros({1})); }, {"ModuleList", "forward"}},
       // Anomaly mode (issue 7): the backward op that produced Inf is named.
       {"autograd_anomaly_inf_in_backward", K::Error,
        [] {

@@ -10,6 +10,7 @@
 #include "wick/data/cifar10.h"
 #include "wick/data/csv.h"
 #include "wick/data/mnist.h"
+#include "wick/io/pytorch.h"
 #include "wick/io/safetensors.h"
 #include "wick/npy.h"
 
@@ -286,6 +287,18 @@ std::vector<Row> rows() {
        [] { save({}, scratch() + "/no-such-folder/model.safetensors"); }, {"no-such-folder/model.safetensors"}},
       {"safetensors_save_over_a_folder", K::Error,
        [] { fs::create_directories(scratch() + "/a-folder"); save({}, scratch() + "/a-folder"); }, {"a-folder"}},
+      // ---- torch.save files (fixtures written by tests/reference/make_pt_fixtures.py) ----
+      {"pytorch_checkpoint_dict_without_key", K::Error,
+       [] { load_pytorch(std::string(WICK_TEST_DATA_DIR) + "/pytorch/checkpoint.pt"); },
+       {"checkpoint.pt", "'model_state_dict'", "key="}},
+      {"pytorch_whole_module", K::FormatError,
+       [] { load_pytorch(std::string(WICK_TEST_DATA_DIR) + "/pytorch/module.pt"); },
+       {"module.pt", "torch.nn.modules.linear.Linear", "model.state_dict()"}},
+      {"pytorch_legacy_format", K::FormatError,
+       [] { load_pytorch(std::string(WICK_TEST_DATA_DIR) + "/pytorch/legacy.pt"); },
+       {"legacy.pt", "legacy", "torch.save"}},
+      {"pytorch_not_a_zip", K::FormatError,
+       [] { load_pytorch(write_bytes("garbage.pt", "this is not a torch.save file")); }, {"garbage.pt"}},
   };
 }
 

@@ -50,7 +50,7 @@ class Restore {
   std::vector<std::pair<Module*, bool>> modes_;
 };
 
-DType input_dtype(const Module& model) {
+DType default_input_dtype(const Module& model) {
   for (const Tensor& p : model.parameters())
     if (is_floating(p.dtype())) return p.dtype();
   return kFloat32;
@@ -58,7 +58,8 @@ DType input_dtype(const Module& model) {
 
 }  // namespace
 
-Summary summary(Module& model, const Shape& input_shape, std::optional<Device> device) {
+Summary summary(Module& model, const Shape& input_shape, std::optional<Device> device,
+                std::optional<DType> input_dtype) {
   constexpr int64_t kBatch = 2;  // > 1, so layers that need a batch (BatchNorm in training) would still work
   for (int64_t d : input_shape)
     WICK_CHECK(d >= 0, "summary: input_shape ", shape_text(input_shape),
@@ -78,7 +79,8 @@ Summary summary(Module& model, const Shape& input_shape, std::optional<Device> d
   std::unordered_set<const Module*> seen;
   Shape batched{kBatch};
   batched.insert(batched.end(), input_shape.begin(), input_shape.end());
-  Tensor x = zeros(batched, {.dtype = input_dtype(model), .device = device.value_or(model.device())});
+  Tensor x = zeros(batched, {.dtype = input_dtype.value_or(default_input_dtype(model)),
+                             .device = device.value_or(model.device())});
   {
     Restore restore(model);
     model.eval();  // no BatchNorm statistic updates, no dropout draws

@@ -11,6 +11,8 @@
 #include "core/expect_error.h"
 #include "nn/layers_test_util.h"
 #include "wick/nn/embedding.h"
+#include "wick/nn/linear.h"
+#include "wick/nn/sequential.h"
 #include "wick/nn/summary.h"
 
 namespace wick {
@@ -155,27 +157,26 @@ TEST(Embedding, CudaMatchesCpu) {
   EXPECT_TRUE(close_to(g_g, g_c, 1e-12, 1e-12));
 }
 
-// summary() feeds a float zero batch, so a model starting with an Embedding
-// converts it to indices first (as a model fed token ids does).
-struct TokenModel : nn::Module {
-  nn::Embedding emb{50, 6};
-  TokenModel() { register_module("emb", emb); }
-  Tensor forward(const Tensor& x) override { return emb(x.to(kInt64)); }
-};
-
+// summary() takes the input's dtype: a model that starts with an Embedding
+// is fed int64 indices (zeros), as torchinfo's dtypes=[torch.long].
 TEST(Embedding, SummaryRow) {
-  TokenModel m;
-  nn::Summary s = nn::summary(m, {12});
-  ASSERT_EQ(s.rows.size(), 1u);
-  EXPECT_EQ(s.rows[0].name, "emb");
+  nn::Sequential m;
+  m.push_back(nn::Embedding(50, 6));
+  m.push_back(nn::Flatten());
+  m.push_back(nn::Linear(72, 2));
+  nn::Summary s = nn::summary(m, {12}, std::nullopt, kInt64);
+  ASSERT_EQ(s.rows.size(), 3u);
+  EXPECT_EQ(s.rows[0].name, "0");
   EXPECT_EQ(s.rows[0].type, "Embedding");
   EXPECT_EQ(s.rows[0].output_shape, (Shape{-1, 12, 6}));
   EXPECT_EQ(s.rows[0].params, 300);
-  EXPECT_EQ(s.total_params, 300);
+  EXPECT_EQ(s.total_params, 300 + 72 * 2 + 2);
   std::ostringstream os;
   os << s;
-  EXPECT_NE(os.str().find("emb (Embedding)"), std::string::npos) << os.str();
+  EXPECT_NE(os.str().find("0 (Embedding)"), std::string::npos) << os.str();
   EXPECT_NE(os.str().find("[-1, 12, 6]"), std::string::npos) << os.str();
+  // Without the dtype the float zeros are refused by the lookup, by name.
+  EXPECT_WICK_ERROR(nn::summary(m, {12}), {"int64", "float32"});
 }
 
 TEST(Embedding, Errors) {

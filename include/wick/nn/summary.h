@@ -56,10 +56,13 @@ struct Summary {
   int64_t buffer_values = 0;  // elements of all buffers (running statistics)
 };
 
-// `input_shape` excludes the batch dim. The input lives on `device` (default:
-// the model's device) with the dtype of the model's first floating parameter.
+// `input_shape` excludes the batch dim. The input (zeros) lives on `device`
+// (default: the model's device) with dtype `input_dtype`, by default that of
+// the model's first floating parameter; a model that starts with an
+// Embedding takes indices: pass kInt64 (torchinfo's dtypes=[torch.long]).
 // A forward pass that fails is rethrown as a wick::Error naming the shape.
-Summary summary(Module& model, const Shape& input_shape, std::optional<Device> device = std::nullopt);
+Summary summary(Module& model, const Shape& input_shape, std::optional<Device> device = std::nullopt,
+                std::optional<DType> input_dtype = std::nullopt);
 
 // Keras-style table (see above), thousands separators in the counts.
 std::ostream& operator<<(std::ostream& os, const Summary& s);

@@ -5,16 +5,15 @@
 #include <limits>
 #include <numbers>
 
+#include "schedule_state.h"
 #include "wick/creation.h"
 
 namespace wick::optim {
 
-namespace {
+namespace detail {
 
-Tensor scalar(double v) { return full({}, v, {.dtype = kFloat64}); }
+Tensor state_scalar(double v) { return full({}, v, {.dtype = kFloat64}); }
 
-// Reads the scheduler state `sd` into `fields` (key -> destination), after
-// checking that every key is known, present and holds one number.
 void load_fields(const std::string& op, const TensorDict& sd, const std::vector<std::pair<const char*, double*>>& fields) {
   std::vector<std::string> problems;
   for (const auto& [key, t] : sd) {
@@ -33,6 +32,16 @@ void load_fields(const std::string& op, const TensorDict& sd, const std::vector<
   for (const auto& f : fields) *f.second = sd.at(f.first).item();
 }
 
+}  // namespace detail
+
+namespace {
+
+using detail::load_fields;
+Tensor scalar(double v) { return detail::state_scalar(v); }
+
+// Python's // for a positive divisor.
+int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0 ? 1 : 0); }
+
 // Python's % for a positive divisor (the result has the divisor's sign).
 int64_t floor_mod(int64_t a, int64_t b) {
   const int64_t r = a % b;
@@ -47,8 +56,40 @@ LRScheduler::LRScheduler(Optimizer& opt, std::string name)
     : opt_(opt), name_(std::move(name)), base_lr_(opt.lr()), last_lr_(opt.lr()) {}
 
 void LRScheduler::initial_step() {
+  // PyTorch: group.setdefault("initial_lr", group["lr"]); base_lrs from it.
+  // Here, after the options were checked: a refused schedule leaves the
+  // optimizer as it was, as in PyTorch.
+  if (!opt_.initial_lr_) opt_.initial_lr_ = opt_.lr();
+  base_lr_ = *opt_.initial_lr_;
   step_count_ = 0;
   step();
+}
+
+double LRScheduler::initial_lr() const { return opt_.initial_lr_.value_or(opt_.lr()); }
+
+void LRScheduler::set_initial_lr(double lr) { opt_.initial_lr_ = lr; }
+
+void LRScheduler::set_optimizer_lr(double lr) { opt_.set_lr_unchecked(lr); }
+
+void LRScheduler::apply_lr(double lr) {
+  opt_.set_lr_unchecked(lr);
+  last_lr_ = opt_.lr();
+}
+
+void LRScheduler::step_to(int64_t epoch) {
+  const int64_t saved_epoch = last_epoch_;
+  ++step_count_;
+  last_epoch_ = epoch;
+  double lr;
+  try {
+    const std::optional<double> closed = closed_form_lr();
+    lr = closed ? *closed : compute_lr();
+  } catch (...) {
+    --step_count_;
+    last_epoch_ = saved_epoch;
+    throw;
+  }
+  apply_lr(lr);
 }
 
 void LRScheduler::step() {
@@ -62,8 +103,7 @@ void LRScheduler::step() {
     --last_epoch_;
     throw;
   }
-  opt_.set_lr_unchecked(lr);
-  last_lr_ = opt_.lr();
+  apply_lr(lr);
 }
 
 TensorDict LRScheduler::state_dict() const {
@@ -91,7 +131,13 @@ void LRScheduler::load_state_dict(const TensorDict& sd) {
 StepLR::StepLR(Optimizer& opt, const StepLROptions& options) : LRScheduler(opt, "StepLR"), options_(options) {
   WICK_CHECK(options_.step_size > 0, "StepLR: step_size must be a positive number of epochs, got ",
              options_.step_size, ", e.g. optim::StepLR(opt, {.step_size = 30, .gamma = 0.1})");
+  WICK_CHECK(options_.gamma >= 0 && std::isfinite(options_.gamma),
+             "StepLR: gamma must be a finite factor >= 0 (usually in (0, 1)), got ", options_.gamma);
   initial_step();
+}
+
+std::optional<double> StepLR::closed_form_lr() const {
+  return base_lr_ * std::pow(options_.gamma, static_cast<double>(floor_div(last_epoch_, options_.step_size)));
 }
 
 double StepLR::compute_lr() {
@@ -107,6 +153,14 @@ CosineAnnealingLR::CosineAnnealingLR(Optimizer& opt, const CosineAnnealingLROpti
   WICK_CHECK(options_.T_max > 0, "CosineAnnealingLR: T_max must be a positive number of epochs, got ",
              options_.T_max, ", e.g. optim::CosineAnnealingLR(opt, {.T_max = 100})");
   initial_step();
+}
+
+std::optional<double> CosineAnnealingLR::closed_form_lr() const {
+  const double eta_min = options_.eta_min;
+  return eta_min + (base_lr_ - eta_min) *
+                       (1 + std::cos(std::numbers::pi * static_cast<double>(last_epoch_) /
+                                     static_cast<double>(options_.T_max))) /
+                       2;
 }
 
 double CosineAnnealingLR::compute_lr() {
@@ -147,6 +201,8 @@ OneCycleLR::OneCycleLR(Optimizer& opt, const OneCycleLROptions& options)
   } else {
     phases_ = {{o.pct_start * total - 1, initial_lr, o.max_lr, hi, lo}, {total - 1, o.max_lr, min_lr, lo, hi}};
   }
+  // PyTorch overwrites the group's initial_lr with its own.
+  set_initial_lr(initial_lr);
   base_lr_ = initial_lr;
   if (o.cycle_momentum) opt_.set_momentum(hi);
   initial_step();

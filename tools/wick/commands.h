@@ -22,6 +22,7 @@ struct TrainOptions {
   double momentum = 0;
   std::optional<double> weight_decay;
   std::string schedule = "none";
+  int64_t warmup = 0;  // epochs of linear warmup before the schedule (run_config.h)
   std::string device = "cpu";
   uint64_t seed = 0;
   int threads = 0, workers = 0;

@@ -120,6 +120,10 @@ int main(int argc, char** argv) {
   train->add_option("--momentum", t.momentum, "SGD momentum")->capture_default_str();
   train->add_option("--weight-decay", t.weight_decay, "L2 penalty (adamw: decoupled; default 0, adamw 0.01)");
   train->add_option("--schedule", t.schedule, "none | cosine | step | onecycle")->capture_default_str();
+  train->add_option("--warmup", t.warmup,
+                    "Epochs of linear warmup from lr*0.1 to lr before the schedule (not with onecycle: it warms up itself)")
+      ->capture_default_str()
+      ->check(kInt);
   train->add_option("--device", t.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
   train->add_option("--seed", t.seed, "Seed of initialization, shuffling, dropout and CSV splits")->capture_default_str()->check(kUInt);
   train->add_option("--threads", t.threads, "CPU threads (0: all cores)")->capture_default_str()->check(kInt);

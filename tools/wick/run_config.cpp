@@ -102,6 +102,7 @@ SavedRun read_run_config(const std::string& json_text, const std::string& path) 
   if (a.has("dropout")) o.dropout = a.number("dropout");
   if (a.has("weight_decay")) o.weight_decay = a.number("weight_decay");
   if (a.has("limit")) o.limit = a.integer("limit", 0, kMax);
+  if (a.has("warmup")) o.warmup = a.integer("warmup", 0, kMaxEpochs);
   if (a.has("test_fraction")) o.test_fraction = a.number("test_fraction");
   if (a.has("clip_grad_norm")) o.clip_grad_norm = a.number("clip_grad_norm");
   if (a.has("augment")) o.augment = a.string("augment");
@@ -121,6 +122,26 @@ SavedRun read_run_config(const std::string& json_text, const std::string& path) 
   return run;
 }
 
+namespace {
+
+// --warmup N is SequentialLR(LinearLR(start_factor 0.1, total_iters N),
+// <schedule>, milestones [N]), as PyTorch users write it (train.cpp). The
+// schedule after it needs an epoch of its own (cosine over epochs - N, step
+// every (epochs - N) / 3), and a warmup that never reaches --lr is a typo,
+// so N < --epochs. OneCycleLR warms up within itself (pct_start).
+void validate_warmup(const TrainOptions& o) {
+  if (o.warmup < 0) usage_error("--warmup ", o.warmup, ": must be 0 or more epochs of linear warmup (0: none)");
+  if (o.warmup == 0) return;
+  if (o.schedule == "onecycle")
+    usage_error("--warmup ", o.warmup, " cannot be combined with --schedule onecycle, which warms up by itself "
+                "(its first 30% of steps): leave --warmup out");
+  if (o.warmup >= o.epochs)
+    usage_error("--warmup ", o.warmup, ": must be less than --epochs ", o.epochs,
+                " (the lr reaches --lr at epoch ", o.warmup + 1, "); lower --warmup or raise --epochs");
+}
+
+}  // namespace
+
 void validate_train_options(const TrainOptions& o) {
   validate_model_flags(model_flags(o));
   if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw")
@@ -131,6 +152,7 @@ void validate_train_options(const TrainOptions& o) {
   // An epoch is at least one step: more than a million of them is a typo,
   // and the counts are shown and stored as int.
   if (o.epochs > kMaxEpochs) usage_error("--epochs ", o.epochs, ": at most ", kMaxEpochs);
+  validate_warmup(o);
   if (o.batch_size < 1) usage_error("--batch-size ", o.batch_size, ": must be at least 1");
   if (!(o.lr > 0) || !std::isfinite(o.lr)) usage_error("--lr ", o.lr, ": the learning rate must be a positive number");
   if (!(o.momentum >= 0 && o.momentum < 1)) usage_error("--momentum ", o.momentum, ": must be in [0, 1)");

@@ -69,6 +69,31 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, const st
       params, optim::SGDOptions{.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay.value_or(0)});
 }
 
+// --warmup N: the lr rises linearly from lr * kWarmupStartFactor over the
+// first N epochs (PyTorch's LinearLR), then the schedule runs over the other
+// epochs, handed over by SequentialLR at epoch N exactly as PyTorch 1.13 does
+// (the schedule restarts at its closed form: cosine and step at --lr).
+constexpr double kWarmupStartFactor = 0.1;
+
+std::shared_ptr<optim::LRScheduler> make_schedule(const TrainOptions& o, optim::Optimizer& opt,
+                                                  int64_t steps_per_epoch) {
+  if (o.schedule == "onecycle")
+    return std::make_shared<optim::OneCycleLR>(
+        opt, optim::OneCycleLROptions{.max_lr = o.lr, .total_steps = o.epochs * steps_per_epoch});
+  std::shared_ptr<optim::LRScheduler> warmup;
+  if (o.warmup > 0)
+    warmup = std::make_shared<optim::LinearLR>(
+        opt, optim::LinearLROptions{.start_factor = kWarmupStartFactor, .end_factor = 1.0, .total_iters = o.warmup});
+  const int64_t epochs = o.epochs - o.warmup;  // validate_train_options: >= 1
+  std::shared_ptr<optim::LRScheduler> after;
+  if (o.schedule == "cosine") after = std::make_shared<optim::CosineAnnealingLR>(opt, optim::CosineAnnealingLROptions{.T_max = epochs});
+  if (o.schedule == "step")
+    after = std::make_shared<optim::StepLR>(opt, optim::StepLROptions{.step_size = std::max<int64_t>(1, epochs / 3)});
+  if (!warmup || !after) return warmup ? warmup : after;
+  return std::make_shared<optim::SequentialLR>(opt, std::vector<std::shared_ptr<optim::LRScheduler>>{warmup, after},
+                                               std::vector<int64_t>{o.warmup});
+}
+
 // Data paths are stored absolute, so `--resume` finds the data from any
 // folder (the console and error messages keep what was typed).
 std::string absolute_path(const std::string& p) { return fs::absolute(p).lexically_normal().string(); }
@@ -91,6 +116,7 @@ json args_json(const TrainOptions& o) {
   if (!o.activation.empty()) j["activation"] = o.activation;
   if (o.weight_decay) j["weight_decay"] = *o.weight_decay;
   if (o.limit) j["limit"] = o.limit;
+  if (o.warmup) j["warmup"] = o.warmup;
   if (!is_builtin_dataset(o.data)) j["test_fraction"] = o.test_fraction;
   if (o.clip_grad_norm) j["clip_grad_norm"] = *o.clip_grad_norm;
   if (!o.augment.empty()) j["augment"] = o.augment;
@@ -207,13 +233,7 @@ int run_train(const TrainOptions& opts) {
                                       .num_workers = o.workers, .transform = augment, .rank = rank,
                                       .world_size = world});
   const int64_t steps_per_epoch = loader.size();
-  std::unique_ptr<optim::LRScheduler> sched;
-  if (o.schedule == "cosine") sched = std::make_unique<optim::CosineAnnealingLR>(*opt, optim::CosineAnnealingLROptions{.T_max = o.epochs});
-  if (o.schedule == "step")
-    sched = std::make_unique<optim::StepLR>(*opt, optim::StepLROptions{.step_size = std::max<int64_t>(1, o.epochs / 3)});
-  if (o.schedule == "onecycle")
-    sched = std::make_unique<optim::OneCycleLR>(
-        *opt, optim::OneCycleLROptions{.max_lr = o.lr, .total_steps = o.epochs * steps_per_epoch});
+  const std::shared_ptr<optim::LRScheduler> sched = make_schedule(o, *opt, steps_per_epoch);
 
   // --resume: weights, optimizer and schedule state, RNG and loader
   // position, metrics so far, all from last.safetensors.

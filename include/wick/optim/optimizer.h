@@ -29,6 +29,7 @@
 //                             (booleans as 0/1; Adam's betas as a [2] tensor)
 //   "param_groups.0.params"   int64 [n]: the parameter indices 0..n-1
 // Parameters that have never been stepped have no "state.<i>.*" keys.
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -110,6 +111,10 @@ class Optimizer {
   friend class LRScheduler;
   friend class ReduceLROnPlateau;
   void set_lr_unchecked(double lr) { *lr_ = lr; }
+  // PyTorch's param_groups[0]["initial_lr"]: set by the first schedule built
+  // on this optimizer (OneCycleLR: to max_lr / div_factor); every schedule's
+  // base lr. Not in state_dict(): a resumed run rebuilds its schedules.
+  std::optional<double> initial_lr_;
 
   std::string name_;
   double* lr_;

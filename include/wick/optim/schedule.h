@@ -17,6 +17,17 @@
 // "last_epoch"). The hyper-parameters come from the constructor's options:
 // to resume, build the scheduler as before, then load both the optimizer's and
 // the scheduler's state.
+//
+// As PyTorch, the first scheduler built on an optimizer records its lr as the
+// optimizer's initial lr, and every scheduler's base lr is that initial lr (a
+// cosine built after a warmup's LinearLR anneals from the full lr, not from the
+// warmup's first value). More schedules: schedule_decay.h (MultiStepLR,
+// ExponentialLR, PolynomialLR), schedule_factor.h (LinearLR, ConstantLR,
+// LambdaLR, MultiplicativeLR), schedule_restarts.h
+// (CosineAnnealingWarmRestarts), schedule_sequential.h (SequentialLR,
+// ChainedScheduler).
+#include <concepts>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,21 +43,37 @@ class LRScheduler {
   LRScheduler& operator=(const LRScheduler&) = delete;
 
   // Advances one epoch (or batch, for OneCycleLR) and sets the optimizer's lr.
-  void step();
+  virtual void step();
+  // PyTorch's deprecated step(epoch): jumps to `epoch`, with the closed form
+  // where PyTorch has one (else the recursive one). SequentialLR uses
+  // step(0) at its milestones, as PyTorch's does.
+  template <std::integral I>
+  void step(I epoch) {
+    step_to(static_cast<int64_t>(epoch));
+  }
   // One value per parameter group (wick optimizers have one), as PyTorch.
   std::vector<double> get_last_lr() const { return {last_lr_}; }
   int64_t last_epoch() const { return last_epoch_; }
   Optimizer& optimizer() const { return opt_; }
 
-  TensorDict state_dict() const;
-  void load_state_dict(const TensorDict& state);
+  virtual TensorDict state_dict() const;
+  virtual void load_state_dict(const TensorDict& state);
 
  protected:
   LRScheduler(Optimizer& opt, std::string name);
   // PyTorch's initial step; derived constructors call it last.
   void initial_step();
+  virtual void step_to(int64_t epoch);
   // The lr for last_epoch_ (already advanced), from the optimizer's current lr.
   virtual double compute_lr() = 0;
+  // PyTorch's _get_closed_form_lr (used by step(epoch)); none by default.
+  virtual std::optional<double> closed_form_lr() const { return std::nullopt; }
+  // Sets the optimizer's lr (any value, as PyTorch's schedules may) and last_lr_.
+  void apply_lr(double lr);
+  // The optimizer's initial lr (see above).
+  double initial_lr() const;
+  void set_initial_lr(double lr);
+  void set_optimizer_lr(double lr);
 
   Optimizer& opt_;
   std::string name_;
@@ -54,11 +81,16 @@ class LRScheduler {
   int64_t last_epoch_ = -1;
   int64_t step_count_ = 0;
   double last_lr_ = 0;
+
+ private:
+  // They step, rewind and read the schedulers they hold, as PyTorch's do.
+  friend class SequentialLR;
+  friend class ChainedScheduler;
 };
 
 struct StepLROptions {
   int64_t step_size = 0;  // required, > 0
-  double gamma = 0.1;
+  double gamma = 0.1;     // >= 0
 };
 
 // lr *= gamma every step_size epochs.
@@ -68,6 +100,7 @@ class StepLR : public LRScheduler {
 
  protected:
   double compute_lr() override;
+  std::optional<double> closed_form_lr() const override;
 
  private:
   StepLROptions options_;
@@ -86,6 +119,7 @@ class CosineAnnealingLR : public LRScheduler {
 
  protected:
   double compute_lr() override;
+  std::optional<double> closed_form_lr() const override;
 
  private:
   CosineAnnealingLROptions options_;

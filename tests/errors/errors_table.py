@@ -12,14 +12,14 @@ import sys
 AREAS = [  # id prefix -> (area, noun for the description)
     ("idx_gzip_", "IDX file (.gz)"), ("idx_", "IDX file"), ("mnist_", "MNIST folder"),
     ("cifar10_", "CIFAR-10 batch"), ("csv_", "CSV file"), ("npy_", ".npy file"),
-    ("safetensors_", "safetensors file"), ("op_", "tensor op"), ("device_", "device"),
+    ("safetensors_", "safetensors file"), ("pytorch_", "torch.save file"), ("op_", "tensor op"), ("device_", "device"),
     ("autograd_", "autograd"), ("layer_", "nn layer"), ("loss_", "loss"), ("data_", "data pipeline"),
     ("state_dict_", "load_state_dict"), ("optim_", "optimizer"), ("cli_", "wick command"),
-    ("threads_", "thread count"), ("distributed_", "data-parallel"),
+    ("threads_", "thread count"), ("distributed_", "data-parallel"), ("nn_", "nn module"),
 ]
 SUITES = {"cli_": "CliErrors", "op_": "ApiErrors", "device_": "ApiErrors", "autograd_": "ApiErrors",
           "layer_": "ApiErrors", "loss_": "ApiErrors", "data_": "ApiErrors", "state_dict_": "ApiErrors",
-          "optim_": "ApiErrors", "threads_": "ApiErrors", "distributed_": "ApiErrors"}
+          "optim_": "ApiErrors", "threads_": "ApiErrors", "distributed_": "ApiErrors", "nn_": "ApiErrors"}
 FILES = {"CliErrors": "cli_errors_test.cpp", "ApiErrors": "api_errors_test.cpp", "FileErrors": "files_errors_test.cpp"}
 
 
@@ -49,6 +49,7 @@ def main():
         area, what = describe(rid)
         s = suite(rid)
         msg = re.sub(r"/tmp/wick-errors-\w+/", "<tmp>/", msg)
+        msg = re.sub(r"/\S*/tests/data/", "tests/data/", msg)  # the committed fixtures, wherever the checkout is
         msg = re.sub(r"\.tmp\.\d+", ".tmp.<pid>", msg)
         msg = msg.replace("|", "\\|").replace("`", "'")
         print(f"| {n} | {area} | {what} | `{msg}` | [`Catalogue/{s}.*/{rid}`](../tests/errors/{FILES[s]}) |")

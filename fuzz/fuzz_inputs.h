@@ -13,16 +13,20 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "wick/data/cifar10.h"
 #include "wick/data/csv.h"
 #include "wick/data/mnist.h"
 #include "wick/error.h"
+#include "io/zip_archive.h"
+#include "wick/io/pytorch.h"
 #include "wick/io/safetensors.h"
 #include "wick/npy.h"
 
@@ -159,6 +163,59 @@ inline void run_safetensors(const uint8_t* data, size_t size) {
     std::abort();
   }
   if (d.tensors.size() != c.tensors.size() || d.metadata != c.metadata) std::abort();
+}
+
+// torch.save files in memory (parse_pytorch). Byte 0 picks what the rest is:
+//   even: a whole torch.save file (the zip container through libzip, then
+//         everything behind it);
+//   odd:  byte 1 = n storages (at most 32), n little-endian u16 storage sizes
+//         in bytes, then data.pkl, zipped here as archive/data.pkl and
+//         archive/data/0..n-1 (filled with a byte pattern). Mutations of
+//         data.pkl inside a real file almost always break the zip CRC, so
+//         this is how the unpickler and the view checks get fuzzed.
+// Whatever parses must serialize and parse back to the same names, dtypes
+// and shapes (a failure there aborts: it is a bug, not a bad input).
+inline std::string pytorch_archive(const uint8_t* data, size_t size) {
+  if (size < 2) return "";
+  const size_t n = std::min<size_t>(data[1], 32);
+  if (size < 2 + 2 * n) return "";
+  std::vector<std::string> storages(n), names(n);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t bytes = data[2 + 2 * i] | static_cast<size_t>(data[3 + 2 * i]) << 8;
+    storages[i].resize(bytes);
+    for (size_t j = 0; j < bytes; ++j) storages[i][j] = static_cast<char>(i * 31 + j * 7);
+    names[i] = "archive/data/" + std::to_string(i);
+  }
+  const size_t pkl = 2 + 2 * n;
+  std::vector<zip_detail::ZipEntry> entries{{"archive/data.pkl", data + pkl, size - pkl}};
+  for (size_t i = 0; i < n; ++i) entries.push_back({names[i], storages[i].data(), storages[i].size()});
+  entries.push_back({"archive/version", "3\n", 2});
+  return zip_detail::write_zip(entries, "fuzz");
+}
+
+inline void run_pytorch(const uint8_t* data, size_t size) {
+  if (size < 1) return;
+  std::string archive;
+  if (data[0] & 1) {
+    archive = pytorch_archive(data, size);
+    if (archive.empty()) return;
+    data = reinterpret_cast<const uint8_t*>(archive.data());
+    size = archive.size();
+  } else {
+    ++data;
+    --size;
+  }
+  TensorDict d = parse_pytorch(data, size, "fuzz.pt");
+  const std::string again = serialize_pytorch(d);
+  TensorDict e;
+  try {
+    e = parse_pytorch(again.data(), again.size(), "fuzz-roundtrip.pt");
+  } catch (const Error&) {
+    std::abort();
+  }
+  if (e.keys() != d.keys()) std::abort();
+  for (const auto& [k, t] : d)
+    if (e.at(k).dtype() != t.dtype() || e.at(k).sizes() != t.sizes()) std::abort();
 }
 
 }  // namespace wick::fuzz

@@ -59,6 +59,7 @@ void replay(const std::string& target, const std::string& bytes) {
   else if (target == "csv") fuzz::run_csv(d, bytes.size());
   else if (target == "npy") fuzz::run_npy(d, bytes.size());
   else if (target == "safetensors") fuzz::run_safetensors(d, bytes.size());
+  else if (target == "pytorch") fuzz::run_pytorch(d, bytes.size());
   else GTEST_SKIP() << target << " inputs replay only in scripts/fuzz.sh (the target needs the CLI's sources)";
 }
 

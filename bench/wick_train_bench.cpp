@@ -52,6 +52,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -105,7 +106,7 @@ std::string json_list(const std::vector<double>& v) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   std::string task = "softmax", root = "data/mnist";
   int epochs = -1, threads = 0, workers = 0;
   bool load_only = false;
@@ -231,4 +232,19 @@ int main(int argc, char** argv) {
       task.c_str(), nthreads.c_str(), load_s, json_list(epoch_s).c_str(), train_s, eval_s, total_s, acc,
       ru.ru_maxrss / 1024.0);
   return 0;
+}
+
+// A missing data folder or a value std::stoi cannot read is one line on
+// stderr and exit 1, not std::terminate's abort.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::logic_error& e) {  // std::stoi's invalid_argument / out_of_range
+    std::cerr << "wick_train_bench: error: a flag's value is not a number in range (" << e.what()
+              << "); e.g. --epochs 5 --threads 1\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "wick_train_bench: error: " << e.what() << "\n";
+    return 1;
+  }
 }

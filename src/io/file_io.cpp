@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,6 +19,20 @@ namespace wick::io_detail {
 
 void fail(const std::string& file, const std::string& problem, const std::string& fix) {
   throw FormatError(file + ": " + problem + "; " + fix);
+}
+
+File open_regular(const std::string& path, const std::string& kind, uint64_t* size) {
+  File f(std::fopen(path.c_str(), "rb"));
+  if (!f) fail(path, std::string("cannot open for reading: ") + std::strerror(errno), "check the path and permissions");
+  struct stat st {};
+  if (fstat(fileno(f.get()), &st) != 0) fail(path, std::string("cannot stat: ") + std::strerror(errno), "check the path");
+  if (!S_ISREG(st.st_mode)) fail(path, "not a regular file", "pass the path of a " + kind + ", not a directory");
+  *size = static_cast<uint64_t>(st.st_size);
+  return f;
+}
+
+void normalize_bools(uint8_t* bytes, size_t n) {
+  for (size_t i = 0; i < n; ++i) bytes[i] = bytes[i] != 0;
 }
 
 void read_exact(std::FILE* f, void* dst, size_t n, const std::string& path) {

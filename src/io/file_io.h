@@ -2,6 +2,7 @@
 // What the file readers and writers (npy, safetensors) share: their error
 // form, reading exactly N bytes from an open file, and the one atomic writer.
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -16,6 +17,14 @@ struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
+
+// Opens `path` for reading, refusing what is not a regular file ("pass the
+// path of a <kind>, not a directory"); the file's size goes to *size.
+File open_regular(const std::string& path, const std::string& kind, uint64_t* size);
+
+// A bool byte other than 0/1 would be undefined behaviour as a C++ bool;
+// PyTorch and NumPy read any nonzero byte as true, so the readers do the same.
+void normalize_bools(uint8_t* bytes, size_t n);
 
 // Reads exactly n bytes or fails naming `path` (short file or I/O error).
 void read_exact(std::FILE* f, void* dst, size_t n, const std::string& path);

@@ -3,10 +3,8 @@
 // allocate more than the file holds.
 #include "wick/npy.h"
 
-#include <sys/stat.h>
 
 #include <bit>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -95,12 +93,8 @@ Tensor parse_npy(const void* data, size_t size, const std::string& name) {
 }
 
 Tensor load_npy(const std::string& path) {
-  File f(std::fopen(path.c_str(), "rb"));
-  if (!f) fail(path, std::string("cannot open for reading: ") + std::strerror(errno), "check the path and permissions");
-  struct stat st {};
-  if (fstat(fileno(f.get()), &st) != 0) fail(path, std::string("cannot stat: ") + std::strerror(errno), "check the path");
-  if (!S_ISREG(st.st_mode)) fail(path, "not a regular file", "pass the path of a .npy file, not a directory");
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint64_t size = 0;
+  File f = io_detail::open_regular(path, ".npy file", &size);
 
   // Preamble, then header, then (only once the header checks out against the
   // file size) the data.

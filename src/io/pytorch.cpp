@@ -4,9 +4,7 @@
 // io/pickle_writer; the zip container is io/zip_archive (libzip).
 #include "wick/io/pytorch.h"
 
-#include <sys/stat.h>
 
-#include <cerrno>
 #include <cstring>
 #include <optional>
 #include <unordered_map>
@@ -227,10 +225,7 @@ class Loader {
     // Allocated only now: `size` is a real entry's, bounded by the archive.
     Tensor st = empty({s.integer}, {.dtype = *type.wick});
     if (size) zip_.read(index, st.raw_data(), size);
-    if (*type.wick == kBool) {  // any nonzero byte is true, as in PyTorch
-      auto* b = static_cast<uint8_t*>(st.raw_data());
-      for (int64_t i = 0; i < s.integer; ++i) b[i] = b[i] != 0;
-    }
+    if (*type.wick == kBool) io_detail::normalize_bools(static_cast<uint8_t*>(st.raw_data()), size);
     storages_.emplace(&s, st);
     return st;
   }
@@ -391,16 +386,12 @@ TensorDict parse_pytorch(const void* data, size_t size, const std::string& name,
 
 TensorDict load_pytorch(const std::string& path, Device device, const std::string& key) {
   check_device_available(device);
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) fail(path, std::string("cannot open for reading: ") + std::strerror(errno), "check the path and permissions");
-  io_detail::File owned(f);
-  struct stat st {};
-  if (fstat(fileno(f), &st) != 0) fail(path, std::string("cannot stat: ") + std::strerror(errno), "check the path");
-  if (!S_ISREG(st.st_mode)) fail(path, "not a regular file", "pass the path of a torch.save file, not a directory");
+  uint64_t file_size = 0;
+  io_detail::File owned = io_detail::open_regular(path, "torch.save file", &file_size);
   uint8_t head[512];
-  const size_t n = std::fread(head, 1, sizeof head, f);
-  check_leading_bytes(head, n, static_cast<uint64_t>(st.st_size), path);
-  const ZipReader zip = ZipReader::from_file(owned.release(), static_cast<uint64_t>(st.st_size), path);
+  const size_t n = std::fread(head, 1, sizeof head, owned.get());
+  check_leading_bytes(head, n, file_size, path);
+  const ZipReader zip = ZipReader::from_file(owned.release(), file_size, path);
   return to_device(read_archive(zip, path, key), device);
 }
 

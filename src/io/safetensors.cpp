@@ -3,10 +3,8 @@
 // rename, fsync of the directory).
 #include "wick/io/safetensors.h"
 
-#include <sys/stat.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -62,12 +60,8 @@ Prepared prepare(const TensorDict& tensors, const Metadata& metadata, const std:
   return p;
 }
 
-// A bool byte other than 0/1 would be undefined behaviour as a C++ bool;
-// PyTorch reads any nonzero byte as true, so do the same.
 void normalize_bools(const Tensor& t) {
-  if (t.dtype() != kBool) return;
-  auto* b = static_cast<uint8_t*>(t.raw_data());
-  for (int64_t i = 0; i < t.numel(); ++i) b[i] = b[i] != 0;
+  if (t.dtype() == kBool) io_detail::normalize_bools(static_cast<uint8_t*>(t.raw_data()), static_cast<size_t>(t.numel()));
 }
 
 // Tensors are read in data order; the dict lists them as the header does
@@ -87,12 +81,8 @@ using io_detail::read_exact;
 
 // Opens `path` and reads and validates its header; leaves `f` at the data.
 Header open_and_read_header(const std::string& path, File& f) {
-  f.reset(std::fopen(path.c_str(), "rb"));
-  if (!f) fail(path, std::string("cannot open for reading: ") + std::strerror(errno), "check the path and permissions");
-  struct stat st {};
-  if (fstat(fileno(f.get()), &st) != 0) fail(path, std::string("cannot stat: ") + std::strerror(errno), "check the path");
-  if (!S_ISREG(st.st_mode)) fail(path, "not a regular file", "pass the path of a .safetensors file, not a directory");
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint64_t size = 0;
+  f = io_detail::open_regular(path, ".safetensors file", &size);
   uint8_t prefix[st_detail::kPrefixBytes] = {};
   read_exact(f.get(), prefix, std::min<uint64_t>(size, sizeof prefix), path);
   const uint64_t n = st_detail::read_header_length(prefix, size, path);

@@ -153,6 +153,34 @@ void BM_mm_128x784x10(benchmark::State& state) {
 }
 BENCHMARK(BM_mm_128x784x10)->UseRealTime();
 
+// The same layer's two training products as nn::Linear runs them: the
+// forward x . W^T (NT, W [10, 784]) and the weight gradient dY^T . x (TN).
+void BM_linear_head_forward(benchmark::State& state) {
+  wick::manual_seed(0);
+  Tensor x = wick::randn({128, 784});
+  Tensor w = wick::randn({10, 784});
+  for (auto _ : state) {
+    Tensor y = wick::matmul(x, w.t());
+    benchmark::DoNotOptimize(y.raw_data());
+  }
+  state.counters["GFLOPS"] =
+      benchmark::Counter(2.0 * 128 * 784 * 10, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_linear_head_forward)->UseRealTime();
+
+void BM_linear_head_weight_grad(benchmark::State& state) {
+  wick::manual_seed(0);
+  Tensor x = wick::randn({128, 784});
+  Tensor dy = wick::randn({128, 10});
+  for (auto _ : state) {
+    Tensor dw = wick::matmul(dy.t(), x);
+    benchmark::DoNotOptimize(dw.raw_data());
+  }
+  state.counters["GFLOPS"] =
+      benchmark::Counter(2.0 * 128 * 784 * 10, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_linear_head_weight_grad)->UseRealTime();
+
 // 64-byte aligned copies of a tensor's values, as wick's allocator aligns its
 // storage: the direct OpenBLAS baseline gets the same data and the same alignment.
 struct AlignedFloats {

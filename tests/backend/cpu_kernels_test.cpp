@@ -360,10 +360,13 @@ void check_float_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double 
 
 TEST(CpuGemm, NarrowFloatKernelsMatchReference) {
   for (double beta : {0.0, 0.5}) {
-    for (int64_t n : {1, 3, 8, 10, 16})  // NT: C[m, n] = A[m, k] B[n, k]^T
+    // Every n and m up to 16: each takes its own register blocking (AVX2
+    // splits the columns of NT and the rows of TN into blocks that fit 16
+    // registers).
+    for (int64_t n = 1; n <= 16; ++n)  // NT: C[m, n] = A[m, k] B[n, k]^T
       for (int64_t m : {1, 5, 130})
         for (int64_t k : {16, 37, 784}) check_float_gemm(false, true, m, n, k, beta);
-    for (int64_t m : {1, 5, 10, 11, 16})  // TN: C[m, n] = A[k, m]^T B[k, n]
+    for (int64_t m = 1; m <= 16; ++m)  // TN: C[m, n] = A[k, m]^T B[k, n]
       for (int64_t n : {7, 64, 100, 784})
         for (int64_t k : {16, 33, 128}) check_float_gemm(true, false, m, n, k, beta);
   }

@@ -43,6 +43,10 @@ constexpr bool kWideKernels = true;
 #else
 constexpr bool kWideKernels = false;
 #endif
+// Vector registers: 32 with AVX-512, 16 with AVX2 alone. A block's
+// accumulators, its loaded operands and a broadcast must fit, or the
+// accumulators go to the stack and back on every step of k.
+constexpr int kVectorRegs = kWideKernels ? 32 : 16;
 
 #ifdef WICK_NARROW_SIMD
 inline float hsum(__m256 v) {
@@ -97,6 +101,16 @@ using Wide = Zmm;
 using Wide = Ymm;
 #endif
 
+// Keeps a loaded vector in a register on an AVX2 core: without this GCC 12
+// folds the load into each multiply-add that uses it (a memory operand per
+// FMA), so a block that uses one row of B for MR rows of A loads it MR
+// times, and the loads, not the FMAs, set the pace (Zen 3: 2 of each per
+// cycle). The AVX-512 blocks, measured as they are, are left alone.
+template <typename T>
+inline void keep_in_register(T& v) {
+  if constexpr (kVectorRegs == 16) asm("" : "+x"(v));
+}
+
 // NT block: rows i..i+MR of C, columns j..j+NJ: MR x NJ dot products of
 // length k, each in its own vector accumulator.
 template <int MR, int NJ, typename V = Wide>
@@ -110,7 +124,8 @@ void nt_block(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t 
     typename V::T av[MR];
     for (int r = 0; r < MR; ++r) av[r] = V::load(a + r * lda + p);
     for (int j = 0; j < NJ; ++j) {
-      const typename V::T bv = V::load(b + j * ldb + p);
+      typename V::T bv = V::load(b + j * ldb + p);
+      keep_in_register(bv);
       for (int r = 0; r < MR; ++r) acc[r][j] = V::fma(av[r], bv, acc[r][j]);
     }
   }
@@ -131,9 +146,28 @@ void nt_tail(std::integer_sequence<int, NJ...>, int64_t cols, const float* a, in
   ((cols == NJ + 1 ? nt_block<MR, NJ + 1>(a, lda, b, ldb, k, alpha, beta, c, ldc) : void()), ...);
 }
 
+// Columns per NT block with 16 registers: MR x NJ accumulators, MR rows of A
+// and one of B (2 x 6, 4 x 2, 8 x 1).
+template <int MR>
+constexpr int kNtColsAvx2 = std::max(1, (kVectorRegs - 1 - MR) / MR);
+
 template <int MR>
 void nt_cols(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t n, int64_t k, float alpha, float beta,
              float* c, int64_t ldc) {
+  if constexpr (kVectorRegs == 16) {
+    // n split into equal blocks of at most kNtColsAvx2 (10 = 5 + 5). The
+    // 10-class head's forward (bench/ops_bench BM_linear_head_forward, 1
+    // thread, Zen 3): 43-52 us in 2 x 10 blocks (20 accumulators, spilled),
+    // 31-37 us in 2 x 5 with B kept in registers, the two builds interleaved.
+    constexpr int kMax = kNtColsAvx2<MR>;
+    const int64_t blocks = (n + kMax - 1) / kMax;
+    for (int64_t q = 0, j = 0; q < blocks; ++q) {
+      const int64_t cols = (n - j) / (blocks - q);
+      nt_tail<MR>(std::make_integer_sequence<int, kMax>{}, cols, a, lda, b + j * ldb, ldb, k, alpha, beta, c + j, ldc);
+      j += cols;
+    }
+    return;
+  }
   constexpr int kWhole = MR >= 4 ? 4 : 12;  // MR x kWhole accumulators stay within 32 registers
   int64_t j = 0;
   if (n > kWhole)
@@ -148,9 +182,11 @@ void nt_cols(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t n
 void simd_nt(const GemmArgs& g, const float* a, const float* b, float* c, int64_t i0, int64_t i1) {
   const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
   int64_t i = i0;
-  if (g.n <= 2)
+  // With 16 registers, 8 rows for a single column and 4 for two.
+  const int64_t rows8 = kVectorRegs == 16 ? kNtColsAvx2<8> : 2, rows4 = kVectorRegs == 16 ? kNtColsAvx2<4> : 4;
+  if (g.n <= rows8)
     for (; i + 8 <= i1; i += 8) nt_cols<8>(a + i * g.lda, g.lda, b, g.ldb, g.n, g.k, alpha, beta, c + i * g.ldc, g.ldc);
-  if (g.n <= 4)
+  if (g.n <= rows4)
     for (; i + 4 <= i1; i += 4) nt_cols<4>(a + i * g.lda, g.lda, b, g.ldb, g.n, g.k, alpha, beta, c + i * g.ldc, g.ldc);
   for (; i + 2 <= i1; i += 2) nt_cols<2>(a + i * g.lda, g.lda, b, g.ldb, g.n, g.k, alpha, beta, c + i * g.ldc, g.ldc);
   for (; i < i1; ++i) nt_cols<1>(a + i * g.lda, g.lda, b, g.ldb, g.n, g.k, alpha, beta, c + i * g.ldc, g.ldc);
@@ -168,7 +204,10 @@ void tn_block(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t 
     for (int v = 0; v < NC; ++v) acc[i][v] = V::zero();
   for (int64_t r = 0; r < k; ++r) {
     typename V::T bv[NC];
-    for (int v = 0; v < NC; ++v) bv[v] = V::load(b + r * ldb + V::W * v);
+    for (int v = 0; v < NC; ++v) {
+      bv[v] = V::load(b + r * ldb + V::W * v);
+      keep_in_register(bv[v]);
+    }
     for (int i = 0; i < MI; ++i) {
       const typename V::T av = V::set1(kARows ? a[i * lda + r] : a[r * lda + i]);
       for (int v = 0; v < NC; ++v) acc[i][v] = V::fma(av, bv[v], acc[i][v]);
@@ -185,15 +224,39 @@ void tn_block(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t 
 }
 
 // Vectors of columns per block: MI x NC accumulators stay within about 24
-// of the 32 vector registers (AVX-512VL), beside NC loads and a broadcast.
+// of the 32 vector registers (AVX-512VL), beside NC loads and a broadcast;
+// with 16 (AVX2), MI x NC + NC + 1 <= 15.
 template <int MI>
-constexpr int kTnVectors = MI >= 13 ? 1 : MI >= 7 ? 2 : MI >= 5 ? 3 : MI >= 4 ? 4 : MI >= 3 ? 5 : 8;
+constexpr int kTnVectors = kVectorRegs == 16 ? std::max(1, 15 / (MI + 1))
+                           : MI >= 13        ? 1
+                           : MI >= 7         ? 2
+                           : MI >= 5         ? 3
+                           : MI >= 4         ? 4
+                           : MI >= 3         ? 5
+                                             : 8;
 
 template <int MI, bool kARows = false>
 void tn_rows(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, float alpha, float beta, float* c,
              int64_t ldc, int64_t j0, int64_t j1) {
   constexpr int NC = kTnVectors<MI>, W = Wide::W;
   int64_t j = j0;
+  if constexpr (kVectorRegs == 16 && MI > 6) {
+    // With 16 registers, more than 6 rows of C would leave one vector of
+    // columns per block: a broadcast load per multiply-add. The rows are
+    // taken in two halves instead, one after the other on each column block
+    // while its rows of B are in L1. The 10-class head's weight gradient
+    // (BM_linear_head_weight_grad, as above): 37.5-38.8 us as 10 x 2 blocks
+    // (spilled), 34.3-34.8 us as two 5 x 2.
+    constexpr int M1 = (MI + 1) / 2, M2 = MI - M1, NCH = kTnVectors<M1>;
+    const float* a2 = a + (kARows ? M1 * lda : M1);
+    for (; j + W * NCH <= j1; j += W * NCH) {
+      tn_block<M1, NCH, Wide, kARows>(a, lda, b + j, ldb, k, alpha, beta, c + j, ldc);
+      tn_block<M2, NCH, Wide, kARows>(a2, lda, b + j, ldb, k, alpha, beta, c + M1 * ldc + j, ldc);
+    }
+    tn_rows<M1, kARows>(a, lda, b, ldb, k, alpha, beta, c, ldc, j, j1);
+    tn_rows<M2, kARows>(a2, lda, b, ldb, k, alpha, beta, c + M1 * ldc, ldc, j, j1);
+    return;
+  }
   for (; j + W * NC <= j1; j += W * NC) tn_block<MI, NC, Wide, kARows>(a, lda, b + j, ldb, k, alpha, beta, c + j, ldc);
   for (; j + W <= j1; j += W) tn_block<MI, 1, Wide, kARows>(a, lda, b + j, ldb, k, alpha, beta, c + j, ldc);
   for (; j + 8 <= j1; j += 8) tn_block<MI, 1, Ymm, kARows>(a, lda, b + j, ldb, k, alpha, beta, c + j, ldc);

@@ -181,6 +181,20 @@ void BM_linear_head_weight_grad(benchmark::State& state) {
 }
 BENCHMARK(BM_linear_head_weight_grad)->UseRealTime();
 
+// The softmax regression step's loss: cross-entropy of [128, 10] logits,
+// forward and backward through autograd.
+void BM_cross_entropy_128x10(benchmark::State& state) {
+  wick::manual_seed(0);
+  Tensor logits = wick::randn({128, 10}).requires_grad_(true);
+  Tensor target = wick::randint(0, 10, {128});
+  for (auto _ : state) {
+    Tensor loss = wick::nn::functional::cross_entropy(logits, target);
+    loss.backward();
+    benchmark::DoNotOptimize(logits.grad().raw_data());
+  }
+}
+BENCHMARK(BM_cross_entropy_128x10)->UseRealTime();
+
 // 64-byte aligned copies of a tensor's values, as wick's allocator aligns its
 // storage: the direct OpenBLAS baseline gets the same data and the same alignment.
 struct AlignedFloats {

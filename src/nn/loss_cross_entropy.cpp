@@ -2,11 +2,12 @@
 //
 // The classification hot path, cross_entropy with class indices on a CPU
 // input, is one fused node ("CrossEntropyBackward"): the forward walks each
-// row of logits once for its max, once for sum(exp) (and, with label
-// smoothing, the weighted sum of the logits), picks the target's log-prob and
-// reduces, saving only the per-row log-sum-exp; the backward writes
+// row of logits once for its max, once for exp (and, with label smoothing,
+// the weighted sum of the logits), picks the target's log-prob and reduces,
+// saving the softmax it has just computed (as PyTorch's log_softmax saves its
+// output); the backward writes
 // g * ((1-ls) w[t] (softmax - onehot) + ls/C (W softmax - w)) straight into the
-// gradient, recomputing softmax from the saved logits and log-sum-exp.
+// gradient from it, with no exp of its own.
 // Inputs with spatial dims [N, C, d...] are moved to [N*d..., C] first.
 // Large batches split their rows over threads; a step's [128, 10] does not.
 //
@@ -128,9 +129,9 @@ double ce_check_targets(const CeArgs& a) {
   return denom;
 }
 
-// Per-row losses into `rows` and per-row log-sum-exp into `lse`.
+// Per-row losses into `rows` and each row's softmax into `probs` [M, C].
 template <typename T, typename R>
-void ce_forward_rows(const CeArgs& a, R* rows, T* lse) {
+void ce_forward_rows(const CeArgs& a, R* rows, T* probs) {
   const int64_t c = a.x.size(1);
   const T* x = a.x.data_ptr<T>();
   const int64_t* tg = a.target.data_ptr<int64_t>();
@@ -144,9 +145,10 @@ void ce_forward_rows(const CeArgs& a, R* rows, T* lse) {
   backend::cpu::parallel_for(a.x.size(0), ce_row_grain(c), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const T* row = x + i * c;
+      T* p = probs + i * c;
       const int64_t t = tg[i];
       if (t == a.ignore_index) {
-        lse[i] = 0;
+        std::fill(p, p + c, T(0));
         rows[i] = 0;
         continue;
       }
@@ -155,10 +157,14 @@ void ce_forward_rows(const CeArgs& a, R* rows, T* lse) {
       // A row of -inf (or NaN) logits: let the NaN propagate as PyTorch does.
       if (std::isinf(mx) && mx < 0) mx = 0;
       // float32 uses the backend's vectorizable exp (1-2 ulp); float64 libm.
+      // Every exp first, a loop with no dependence between its steps (it
+      // vectorizes), then their sum in order; the exps divided by it are the
+      // softmax the backward needs.
+      for (int64_t j = 0; j < c; ++j) p[j] = backend::cpu::fast_exp(row[j] - mx);
       T s = 0;
-      for (int64_t j = 0; j < c; ++j) s += backend::cpu::fast_exp(row[j] - mx);
+      for (int64_t j = 0; j < c; ++j) s += p[j];
+      for (int64_t j = 0; j < c; ++j) p[j] /= s;
       const double l = static_cast<double>(mx) + std::log(static_cast<double>(s));
-      lse[i] = static_cast<T>(l);
       double loss = -(static_cast<double>(row[t]) - l) * (w ? static_cast<double>(w[t]) : 1.0);
       if (ls > 0) {
         // smooth = -sum_j w_j (x_j - lse) = W lse - sum_j w_j x_j
@@ -174,10 +180,10 @@ void ce_forward_rows(const CeArgs& a, R* rows, T* lse) {
 
 // The loss (per row for none, else reduced into out[0]); returns the divisor.
 template <typename T>
-double ce_forward(const CeArgs& a, Reduction r, T* out, T* lse) {
+double ce_forward(const CeArgs& a, Reduction r, T* out, T* probs) {
   const double denom = ce_check_targets<T>(a);
   if (r.kind == Reduction::None) {
-    ce_forward_rows<T, T>(a, out, lse);
+    ce_forward_rows<T, T>(a, out, probs);
     return denom;
   }
   // Rows are summed in order on one thread, so the result does not depend on
@@ -185,17 +191,18 @@ double ce_forward(const CeArgs& a, Reduction r, T* out, T* lse) {
   const int64_t m = a.x.size(0);
   Tensor rows = core::make_tensor({m}, kFloat64, a.x.device());
   double* rp = rows.data_ptr<double>();
-  ce_forward_rows<T, double>(a, rp, lse);
+  ce_forward_rows<T, double>(a, rp, probs);
   double acc = 0;
   for (int64_t i = 0; i < m; ++i) acc += rp[i];
   out[0] = static_cast<T>(r.kind == Reduction::Sum ? acc : acc / denom);  // 0/0 = NaN when all ignored, as PyTorch
   return denom;
 }
 
+// a.x holds the forward's softmax here, not the logits.
 template <typename T>
-void ce_backward(const CeArgs& a, const T* lse, const Tensor& grad, double scale, Tensor& gx) {
+void ce_backward(const CeArgs& a, const Tensor& grad, double scale, Tensor& gx) {
   const int64_t c = a.x.size(1);
-  const T* x = a.x.data_ptr<T>();
+  const T* probs = a.x.data_ptr<T>();
   const int64_t* tg = a.target.data_ptr<int64_t>();
   const T* w = a.weight.defined() ? a.weight.data_ptr<T>() : nullptr;
   const T* g = grad.data_ptr<T>();
@@ -215,18 +222,14 @@ void ce_backward(const CeArgs& a, const T* lse, const Tensor& grad, double scale
         std::fill(o, o + c, T(0));
         continue;
       }
-      const T* row = x + i * c;
+      const T* p = probs + i * c;
       const T gi = static_cast<T>((per_row ? g[i] : g[0]) * scale);
       const T pick = gi * (1 - ls) * (w ? w[t] : T(1));
-      const T l = lse[i];
       if (ls > 0) {
         const T smooth = gi * ls / static_cast<T>(c);
-        for (int64_t j = 0; j < c; ++j) {
-          const T p = backend::cpu::fast_exp(row[j] - l);
-          o[j] = pick * p + smooth * (w_total * p - (w ? w[j] : T(1)));
-        }
+        for (int64_t j = 0; j < c; ++j) o[j] = pick * p[j] + smooth * (w_total * p[j] - (w ? w[j] : T(1)));
       } else {
-        for (int64_t j = 0; j < c; ++j) o[j] = pick * backend::cpu::fast_exp(row[j] - l);
+        for (int64_t j = 0; j < c; ++j) o[j] = pick * p[j];
       }
       o[t] -= pick;
     }
@@ -240,20 +243,20 @@ Tensor ce_fused(const Tensor& x2, const Tensor& t1, const Tensor& weight, const 
   const int64_t m = x2.size(0);
   const DType dt = x2.dtype();
   Tensor out = core::make_tensor(o.reduction.kind == Reduction::None ? Shape{m} : Shape{}, dt, x2.device());
-  Tensor lse = core::make_tensor({m}, dt, x2.device());
-  double denom = dt == kFloat64 ? ce_forward<double>(a, o.reduction, out.data_ptr<double>(), lse.data_ptr<double>())
-                                : ce_forward<float>(a, o.reduction, out.data_ptr<float>(), lse.data_ptr<float>());
+  Tensor probs = core::make_tensor(a.x.sizes(), dt, x2.device());
+  double denom = dt == kFloat64
+                     ? ce_forward<double>(a, o.reduction, out.data_ptr<double>(), probs.data_ptr<double>())
+                     : ce_forward<float>(a, o.reduction, out.data_ptr<float>(), probs.data_ptr<float>());
   if (needs_grad(x2)) {
     const double scale = o.reduction.kind == Reduction::Mean ? 1.0 / denom : 1.0;
     record("CrossEntropyBackward", {&x2}, {&out},
-           [sx = SavedTensor(a.x, false), st = SavedTensor(a.target, false), w = a.weight, lse, scale,
-            ignore = a.ignore_index, ls = a.smoothing](const TensorList& g) -> TensorList {
-             const char* node = "CrossEntropyBackward";
-             CeArgs args{sx.get(node), st.get(node), w, ignore, ls};
+           [probs, st = SavedTensor(a.target, false), w = a.weight, scale, ignore = a.ignore_index,
+            ls = a.smoothing](const TensorList& g) -> TensorList {
+             CeArgs args{probs, st.get("CrossEntropyBackward"), w, ignore, ls};
              Tensor grad = core::contiguous(g[0]);
              Tensor gx = core::make_tensor(args.x.sizes(), args.x.dtype(), args.x.device());
-             if (args.x.dtype() == kFloat64) ce_backward<double>(args, lse.data_ptr<double>(), grad, scale, gx);
-             else ce_backward<float>(args, lse.data_ptr<float>(), grad, scale, gx);
+             if (args.x.dtype() == kFloat64) ce_backward<double>(args, grad, scale, gx);
+             else ce_backward<float>(args, grad, scale, gx);
              return {gx};
            });
   }

@@ -2,7 +2,9 @@
 // Branch-free float32 exp / tanh / sigmoid / expm1 / log1p and the smooth
 // activations built on them (GELU, SiLU, ELU, Softplus, Mish: values and
 // derivatives), all of which g++ auto-vectorizes (glibc's expf is a scalar
-// call; its vector variants need -ffast-math). Accuracy is about 1-2 ulp
+// call; its vector variants need -ffast-math) when a float comparison may
+// not trap: without AVX-512's masks, GCC if-converts their clamps only under
+// -fno-trapping-math, which CMakeLists.txt sets for the library. Accuracy is about 1-2 ulp
 // (exp and tanh: Cephes polynomials; the rest: see each function), well
 // inside the 1e-5 relative tolerance the library is held to against PyTorch.
 // Float64 keeps the libm functions: it is the dtype of gradient checks, where

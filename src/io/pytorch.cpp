@@ -9,10 +9,12 @@
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "io/file_io.h"
 #include "io/pickle_reader.h"
 #include "io/pickle_writer.h"
+#include "io/widen.h"
 #include "io/zip_archive.h"
 #include "wick/creation.h"
 
@@ -34,19 +36,30 @@ constexpr uint64_t kViewSlack = 64ull << 20;
 const char* kDamagedFix = "the file is damaged or was not written by torch.save; re-save it with "
                           "torch.save(model.state_dict(), path)";
 
-// The storage classes of torch.save and what wick makes of each.
+using io_detail::Stored;
+
+// The storage classes of torch.save and what wick makes of each: its own
+// dtypes as they are; float16/bfloat16 widened to float32 and int8/16/32 to
+// int64, losslessly, as load_state_dict copies them into float32/int64
+// parameters; complex refused (no wick dtype holds it).
 struct StorageType {
   const char* storage;
   const char* dtype;  // as PyTorch names it
-  size_t size;
+  size_t size;        // bytes per element in the file
   std::optional<DType> wick;
+  Stored stored = Stored::kSame;
 };
 constexpr StorageType kStorageTypes[] = {
-    {"FloatStorage", "float32", 4, kFloat32},    {"DoubleStorage", "float64", 8, kFloat64},
-    {"LongStorage", "int64", 8, kInt64},         {"ByteStorage", "uint8", 1, kUInt8},
-    {"BoolStorage", "bool", 1, kBool},           {"HalfStorage", "float16", 2, std::nullopt},
-    {"BFloat16Storage", "bfloat16", 2, std::nullopt}, {"IntStorage", "int32", 4, std::nullopt},
-    {"ShortStorage", "int16", 2, std::nullopt},  {"CharStorage", "int8", 1, std::nullopt},
+    {"FloatStorage", "float32", 4, kFloat32},
+    {"DoubleStorage", "float64", 8, kFloat64},
+    {"LongStorage", "int64", 8, kInt64},
+    {"ByteStorage", "uint8", 1, kUInt8},
+    {"BoolStorage", "bool", 1, kBool},
+    {"HalfStorage", "float16", 2, kFloat32, Stored::kF16},
+    {"BFloat16Storage", "bfloat16", 2, kFloat32, Stored::kBF16},
+    {"IntStorage", "int32", 4, kInt64, Stored::kI32},
+    {"ShortStorage", "int16", 2, kInt64, Stored::kI16},
+    {"CharStorage", "int8", 1, kInt64, Stored::kI8},
     {"ComplexFloatStorage", "complex64", 8, std::nullopt},
     {"ComplexDoubleStorage", "complex128", 16, std::nullopt},
 };
@@ -59,7 +72,7 @@ const StorageType& storage_type(const std::string& name) {
 
 const char* storage_class(DType dtype) {
   for (const StorageType& t : kStorageTypes)
-    if (t.wick == dtype) return t.storage;
+    if (t.wick == dtype && t.stored == Stored::kSame) return t.storage;
   throw Error(std::string("save_pytorch: dtype ") + dtype_name(dtype) + " has no torch storage class");
 }
 
@@ -158,10 +171,10 @@ class Loader {
     if (auto it = tensors_.find(&t); it != tensors_.end()) return it->second;
     const Value& s = *t.storage;
     const StorageType& type = storage_type(s.text);
-    if (!type.wick)
+    if (!type.wick)  // only complex storages: wick has no complex dtype
       fail(file_, "tensor " + quoted(name) + " has dtype " + type.dtype + " (torch." + type.storage +
-                      "), which wick does not support",
-           "convert it in PyTorch before saving: float32 (t.float()), float64, int64 (t.long()), uint8 or bool");
+                      "), which wick does not support: it has no complex dtype",
+           "save the real and imaginary parts as a float tensor in PyTorch: torch.view_as_real(t)");
     int64_t numel = 1, last = t.offset;  // `last`: the highest storage element the view reaches
     bool overflow = false;
     for (size_t d = 0; d < t.sizes.size(); ++d) {
@@ -191,6 +204,8 @@ class Loader {
     if (contiguous && numel > 0 && viewed_.insert(&s).second) {
       out = st.view(t.sizes);
     } else {
+      // Counted in the file's element size: the budget bounds how often views
+      // repeat storage elements, and a widened copy is at most 8x that.
       uint64_t bytes = 0;
       if (__builtin_mul_overflow(static_cast<uint64_t>(numel), type.size, &bytes) || bytes > budget_)
         fail(file_, view + ": copying the views out of their storages would take more than " +
@@ -199,9 +214,9 @@ class Loader {
              "save contiguous copies in PyTorch: {k: v.contiguous() for k, v in sd.items()}");
       budget_ -= bytes;
       out = empty(t.sizes, {.dtype = dtype});
-      if (numel > 0)
-        copy_strided(static_cast<const uint8_t*>(st.raw_data()), static_cast<uint8_t*>(out.raw_data()), type.size,
-                     t.sizes, t.strides, t.offset, numel);
+      if (numel > 0)  // `st` is already widened: its elements are element_size(dtype) bytes
+        copy_strided(static_cast<const uint8_t*>(st.raw_data()), static_cast<uint8_t*>(out.raw_data()),
+                     element_size(dtype), t.sizes, t.strides, t.offset, numel);
     }
     tensors_.emplace(&t, out);
     return out;
@@ -222,10 +237,17 @@ class Loader {
                       " bytes, but data.pkl says it holds " + std::to_string(s.integer) + " " + type.dtype +
                       " elements (" + (need == 0 && s.integer ? std::string("too many") : std::to_string(need)) + " bytes)",
            kDamagedFix);
-    // Allocated only now: `size` is a real entry's, bounded by the archive.
+    // Allocated only now: `size` is a real entry's, bounded by the archive
+    // (the widened tensor is at most 8x it, for int8 -> int64).
     Tensor st = empty({s.integer}, {.dtype = *type.wick});
-    if (size) zip_.read(index, st.raw_data(), size);
-    if (*type.wick == kBool) io_detail::normalize_bools(static_cast<uint8_t*>(st.raw_data()), size);
+    if (size && type.stored == Stored::kSame) {
+      zip_.read(index, st.raw_data(), size);
+    } else if (size) {
+      std::vector<uint8_t> raw(size);
+      zip_.read(index, raw.data(), size);
+      io_detail::widen(type.stored, raw.data(), st.raw_data(), static_cast<size_t>(s.integer));
+    }
+    if (*type.wick == kBool && type.stored == Stored::kSame) io_detail::normalize_bools(static_cast<uint8_t*>(st.raw_data()), size);
     storages_.emplace(&s, st);
     return st;
   }

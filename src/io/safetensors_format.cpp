@@ -21,17 +21,52 @@ using Json = nlohmann::ordered_json;  // keeps header order: ties among empty te
 
 constexpr const char* kMetadataKey = "__metadata__";
 
+using io_detail::Stored;
+
 struct DTypeTag {
   const char* tag;
-  DType dtype;
+  DType dtype;  // what the tensor loads as
+  Stored stored = Stored::kSame;
 };
-constexpr std::array<DTypeTag, 5> kTags{{
-    {"F32", kFloat32}, {"F64", kFloat64}, {"I64", kInt64}, {"U8", kUInt8}, {"BOOL", kBool}}};
+// The first five are wick's own dtypes, the only ones save() writes; the
+// rest are widened losslessly on load, as load_state_dict would copy them
+// into float32/int64 parameters.
+constexpr std::array<DTypeTag, 12> kTags{{{"F32", kFloat32},
+                                          {"F64", kFloat64},
+                                          {"I64", kInt64},
+                                          {"U8", kUInt8},
+                                          {"BOOL", kBool},
+                                          {"F16", kFloat32, Stored::kF16},
+                                          {"BF16", kFloat32, Stored::kBF16},
+                                          {"I8", kInt64, Stored::kI8},
+                                          {"I16", kInt64, Stored::kI16},
+                                          {"I32", kInt64, Stored::kI32},
+                                          {"U16", kInt64, Stored::kU16},
+                                          {"U32", kInt64, Stored::kU32}}};
 
-// Valid safetensors dtypes that wick has no tensor type for: named apart from
-// typos so the message can say how to convert.
-constexpr std::array<const char*, 10> kOtherSpecDtypes{
-    "F16", "BF16", "I32", "I16", "I8", "U16", "U32", "U64", "F8_E4M3", "F8_E5M2"};
+constexpr const char* kLoadable = "F32, F64, I64, U8, BOOL, or F16, BF16, I8, I16, I32, U16, U32 (widened to F32/I64)";
+
+// Valid safetensors dtypes that wick cannot load without losing values:
+// named apart from typos so the message can say why and how to convert.
+struct Refused {
+  const char* tag;
+  const char* why;
+  const char* fix;
+};
+constexpr const char* kToFloat = "convert it before saving, e.g. tensor.float() in PyTorch";
+constexpr std::array<Refused, 8> kRefused{{
+    {"U64", "wick's widest integer dtype is int64, and uint64 values above 9223372036854775807 (INT64_MAX) would not fit",
+     "convert it before saving, e.g. tensor.to(torch.int64) in PyTorch or array.astype(np.int64) in NumPy, "
+     "once you know every value fits"},
+    {"F8_E4M3", "wick has no 8-bit float dtype", kToFloat},
+    {"F8_E5M2", "wick has no 8-bit float dtype", kToFloat},
+    {"F8_E8M0", "wick has no 8-bit float dtype", kToFloat},
+    {"F6_E2M3", "wick has no 6-bit float dtype", kToFloat},
+    {"F6_E3M2", "wick has no 6-bit float dtype", kToFloat},
+    {"F4", "wick has no 4-bit float dtype", kToFloat},
+    {"C64", "wick has no complex dtype",
+     "save the real and imaginary parts as a float tensor, e.g. torch.view_as_real(tensor) in PyTorch"},
+}};
 
 std::string where(const std::string& tensor) { return tensor.empty() ? "header" : "tensor '" + tensor + "'"; }
 
@@ -40,16 +75,22 @@ std::string where(const std::string& tensor) { return tensor.empty() ? "header" 
   fail(file, where(tensor) + ": " + problem, fix);
 }
 
-DType parse_dtype(const Json& v, const std::string& file, const std::string& tensor) {
+DTypeTag parse_dtype(const Json& v, const std::string& file, const std::string& tensor) {
   if (!v.is_string()) bad(file, tensor, "\"dtype\" must be a string, got " + v.dump(), "write e.g. \"F32\"");
   const std::string& s = v.get_ref<const std::string&>();
   for (const DTypeTag& t : kTags)
-    if (s == t.tag) return t.dtype;
-  for (const char* other : kOtherSpecDtypes)
-    if (s == other)
-      bad(file, tensor, "dtype " + s + " is not supported by wick (supported: F32, F64, I64, U8, BOOL)",
-          "convert it before saving, e.g. tensor.float() or tensor.long() in PyTorch");
-  bad(file, tensor, "unknown dtype \"" + s + "\"", "use one of F32, F64, I64, U8, BOOL");
+    if (s == t.tag) return t;
+  for (const Refused& r : kRefused)
+    if (s == r.tag)
+      bad(file, tensor, "dtype " + s + " is not supported by wick: " + r.why, r.fix);
+  bad(file, tensor, "unknown dtype \"" + s + "\"", std::string("use one of ") + kLoadable);
+}
+
+// The tag of a parsed entry as the file spells it.
+const char* file_tag(const Entry& e) {
+  for (const DTypeTag& t : kTags)
+    if (t.dtype == e.dtype && t.stored == e.stored) return t.tag;
+  return "?";
 }
 
 uint64_t parse_uint(const Json& v, const std::string& file, const std::string& tensor, const char* what) {
@@ -70,7 +111,9 @@ Entry parse_entry(const std::string& name, const Json& v, uint64_t data_size, co
 
   Entry e;
   e.name = name;
-  e.dtype = parse_dtype(v["dtype"], file, name);
+  const DTypeTag tag = parse_dtype(v["dtype"], file, name);
+  e.dtype = tag.dtype;
+  e.stored = tag.stored;
 
   const Json& shape = v["shape"];
   if (!shape.is_array()) bad(file, name, "\"shape\" must be an array, got " + shape.dump(), "write e.g. [10, 784]");
@@ -101,14 +144,15 @@ Entry parse_entry(const std::string& name, const Json& v, uint64_t data_size, co
         "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] run past the data section (" +
             std::to_string(data_size) + " bytes)",
         "the file is truncated or its header is corrupt");
-  const size_t item = element_size(e.dtype);
+  // The file's element size (2 for F16), not the widened tensor's.
+  const size_t item = e.stored == Stored::kSame ? element_size(e.dtype) : io_detail::stored_size(e.stored);
   if (numel > std::numeric_limits<uint64_t>::max() / item)
     bad(file, name, "shape " + shape.dump() + " is too large", "the header is corrupt");
   const uint64_t nbytes = numel * item;
   if (e.end - e.begin != nbytes)
     bad(file, name,
         "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] hold " +
-            std::to_string(e.end - e.begin) + " bytes but " + dtype_tag(e.dtype) + " shape " + shape.dump() +
+            std::to_string(e.end - e.begin) + " bytes but " + file_tag(e) + " shape " + shape.dump() +
             " needs " + std::to_string(nbytes),
         "the header is corrupt");
   return e;
@@ -133,7 +177,7 @@ Metadata parse_metadata(const Json& v, const std::string& file) {
 
 const char* dtype_tag(DType dtype) {
   for (const DTypeTag& t : kTags)
-    if (t.dtype == dtype) return t.tag;
+    if (t.dtype == dtype && t.stored == Stored::kSame) return t.tag;
   return "?";
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "io/file_io.h"
+#include "io/widen.h"
 #include "wick/io/safetensors.h"
 
 namespace wick::st_detail {
@@ -19,9 +20,12 @@ inline constexpr size_t kPrefixBytes = 8;
 
 struct Entry {
   std::string name;
-  DType dtype = kFloat32;
+  DType dtype = kFloat32;  // the loaded tensor's dtype
   Shape shape;
   uint64_t begin = 0, end = 0;  // byte range within the data section
+  // How the file stores the elements: F16, BF16 and the narrow integers are
+  // widened to `dtype` on load; begin/end count the file's bytes.
+  io_detail::Stored stored = io_detail::Stored::kSame;
 };
 
 struct Header {
@@ -45,6 +49,7 @@ Header parse_header(const char* json, size_t size, uint64_t data_size, const std
 // the caller, in order).
 std::string make_header(const std::vector<Entry>& entries, const Metadata& metadata);
 
+// The tag save() writes for a wick dtype ("F32", ...).
 const char* dtype_tag(DType dtype);
 
 }  // namespace wick::st_detail

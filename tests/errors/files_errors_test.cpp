@@ -264,6 +264,10 @@ std::vector<Row> rows() {
        [] { std::string b = st(R"({"w": {"dtype": "Q7", "shape": [1], "data_offsets": [0, 1]}})", "x");
             parse_safetensors(b.data(), b.size(), "dtype.safetensors"); },
        {"dtype.safetensors", "Q7"}},
+      {"safetensors_uint64_dtype", K::FormatError,
+       [] { std::string b = st(R"({"w": {"dtype": "U64", "shape": [1], "data_offsets": [0, 8]}})", std::string(8, '\0'));
+            parse_safetensors(b.data(), b.size(), "u64.safetensors"); },
+       {"u64.safetensors", "'w'", "U64", "INT64_MAX", "torch.int64"}},
       {"safetensors_size_disagrees_with_shape", K::FormatError,
        [] { std::string b = st(R"({"w": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 8]}})", std::string(8, '\0'));
             parse_safetensors(b.data(), b.size(), "size.safetensors"); },

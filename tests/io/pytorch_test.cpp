@@ -206,6 +206,29 @@ TEST(PytorchFixtures, BytesAndFileGiveTheSameDict) {
                     load_pytorch(kDir + "checkpoint.pt", Device::cpu(), "model_state_dict"));
 }
 
+// Dtypes wick lacks are widened as PyTorch's .float() / .long() widen them
+// (the expected files hold exactly those): float16 subnormals, +-inf, NaN,
+// -0 and 65504; bfloat16; int8/16/32 extremes.
+TEST(PytorchFixtures, HalfWidenedToFloat32) {
+  const TensorDict sd = load_pytorch(kDir + "half.pt");
+  expect_matches(sd, "half");
+  EXPECT_EQ(sd.at("h").dtype(), kFloat32);
+}
+
+// Also through views: a transposed float16 tensor and an offset int8 slice
+// share their storages with other tensors, so they are copied out of the
+// widened storage (checked against it in the file's element counts).
+TEST(PytorchFixtures, NarrowDtypesAndTheirViewsWidened) {
+  const TensorDict sd = load_pytorch(kDir + "narrow.pt");
+  expect_matches(sd, "narrow");
+  EXPECT_EQ(sd.at("bf16").dtype(), kFloat32);
+  EXPECT_EQ(sd.at("i8").dtype(), kInt64);
+  EXPECT_EQ(sd.at("grid16_t").sizes(), (Shape{4, 3}));
+  EXPECT_EQ(sd.at("i8_tail").to_vector<int64_t>(), (std::vector<int64_t>{0, -1, 5}));
+  const std::string bytes = read_file(kDir + "narrow.pt");
+  expect_same_dicts(parse_pytorch(bytes.data(), bytes.size(), "narrow.pt"), sd);
+}
+
 TEST(PytorchFixtures, CheckpointWithoutKeyListsTheStateDictKeys) {
   EXPECT_TRUE(message_has(load_error("checkpoint.pt"),
                           {"checkpoint.pt", "checkpoint dict", "'model_state_dict'", "key=", "'epoch'"}));
@@ -223,7 +246,9 @@ TEST(PytorchFixtures, RefusedFilesSayWhy) {
   EXPECT_TRUE(message_has(load_error("legacy.pt"), {"legacy.pt", "legacy serialization format", "re-save"}));
   EXPECT_TRUE(
       message_has(load_error("module.pt"), {"module.pt", "'torch.nn.modules.linear.Linear'", "model.state_dict()"}));
-  EXPECT_TRUE(message_has(load_error("half.pt"), {"half.pt", "tensor 'h'", "float16", "does not support"}));
+  EXPECT_TRUE(message_has(load_error("complex.pt"),
+                          {"complex.pt", "tensor 'z'", "complex64", "torch.ComplexFloatStorage", "no complex dtype",
+                           "torch.view_as_real(t)"}));
   EXPECT_TRUE(message_has(load_error("extra_state.pt"), {"extra_state.pt", "'_extra_state'", "is a str, not a tensor"}));
   EXPECT_TRUE(message_has(load_error("tensor.pt"), {"tensor.pt", "single tensor"}));
   EXPECT_TRUE(message_has(load_error("mlp.expected.safetensors"), {"safetensors", "wick::load"}));
@@ -330,6 +355,35 @@ TEST(PytorchRejects, StorageSmallerThanItsTensors) {
   EXPECT_EQ(ok.at("w").to_vector<float>(), (std::vector<float>{2, 3, 4}));
 }
 
+// Narrow storages are sized and bounds-checked in the file's element size:
+// 2 bytes for float16, 4 for int32, whatever they widen to.
+TEST(PytorchRejects, NarrowStoragesCheckedInTheFilesElementSize) {
+  const std::string four = floats({1, 2, 3, 4});  // 16 bytes: 8 halves or 4 int32
+  EXPECT_TRUE(message_has(parse_error(one_tensor(tensor_pickle(0, {4}, {1}, 4, "HalfStorage"), four)),
+                          {"bad.pt", "has 16 bytes", "4 float16 elements (8 bytes)"}));
+  EXPECT_TRUE(message_has(parse_error(one_tensor(tensor_pickle(0, {5}, {1}, 4, "IntStorage"), four)),
+                          {"tensor 'w'", "reaches element 4", "only 4 elements"}));
+  EXPECT_TRUE(message_has(parse_error(one_tensor(tensor_pickle(0, {8}, {1}, 8, "IntStorage"), four)),
+                          {"has 16 bytes", "8 int32 elements (32 bytes)"}));
+  // A broadcast int8 view is budgeted in int8 bytes, and refused when huge.
+  EXPECT_TRUE(message_has(parse_error(one_tensor(tensor_pickle(0, {int64_t{1} << 62}, {0}, 16, "CharStorage"), four)),
+                          {"tensor 'w'", "more than"}));
+  // In bounds they load, widened; a strided view of halves is copied out of
+  // the widened storage. 0x3c00 = 1.0, 0xc000 = -2.0, 0x0001 = 2^-24.
+  const uint16_t halves[] = {0x3c00, 0xc000, 0x0001, 0x7c00, 0x8000, 0x3800, 0x0000, 0x7bff};
+  const std::string h(reinterpret_cast<const char*>(halves), sizeof halves);
+  const std::string strided = one_tensor(tensor_pickle(1, {2, 2}, {1, 4}, 8, "HalfStorage"), h);
+  const TensorDict d = parse_pytorch(strided.data(), strided.size());
+  EXPECT_EQ(d.at("w").dtype(), kFloat32);
+  EXPECT_EQ(d.at("w").to_vector<float>(), (std::vector<float>{-2.0f, 0.5f, 0x1p-24f, 0.0f}));
+  const int32_t i32[] = {-2147483647 - 1, 2147483647, -7, 0};
+  const std::string ints32(reinterpret_cast<const char*>(i32), sizeof i32);
+  const std::string whole = one_tensor(tensor_pickle(0, {2, 2}, {2, 1}, 4, "IntStorage"), ints32);
+  const TensorDict e = parse_pytorch(whole.data(), whole.size());
+  EXPECT_EQ(e.at("w").dtype(), kInt64);
+  EXPECT_EQ(e.at("w").to_vector<int64_t>(), (std::vector<int64_t>{-2147483648LL, 2147483647, -7, 0}));
+}
+
 TEST(PytorchRejects, UnknownGlobalsAndOpcodes) {
   pickle::Writer w;  // {"x": os.system}
   w.global("collections", "OrderedDict");
@@ -367,8 +421,8 @@ TEST(PytorchRejects, BigEndianAndUnsupportedDtypes) {
   EXPECT_TRUE(message_has(
       parse_error(archive({{"archive/data.pkl", pkl}, {"archive/byteorder", "big"}, {"archive/data/0", floats({1})}})),
       {"bad.pt", "big-endian"}));
-  EXPECT_TRUE(message_has(parse_error(one_tensor(tensor_pickle(0, {1}, {1}, 1, "IntStorage"), floats({1}))),
-                          {"bad.pt", "tensor 'w'", "int32", "torch.IntStorage"}));
+  EXPECT_TRUE(message_has(parse_error(one_tensor(tensor_pickle(0, {1}, {1}, 1, "ComplexDoubleStorage"), floats({1}))),
+                          {"bad.pt", "tensor 'w'", "complex128", "torch.ComplexDoubleStorage", "no complex dtype"}));
   EXPECT_TRUE(message_has(parse_error(one_tensor(tensor_pickle(0, {1}, {1}, 1, "QInt8Storage"), "x")),
                           {"'torch.QInt8Storage'"}));
   // Newer PyTorch's extra entries are accepted.

@@ -228,6 +228,66 @@ TEST_F(SafetensorsFiles, StateDictRoundTripIntoAFreshModel) {
   EXPECT_EQ(load(path("softmax.safetensors")).keys(), (std::vector<std::string>{"1.weight", "1.bias"}));
 }
 
+// ---- dtypes wick lacks, widened on load (tests/reference/make_narrow_fixtures.py) ----
+
+// F16/BF16 -> float32 and I8/I16/I32/U16/U32 -> int64, bit for bit what
+// NumPy and PyTorch widen them to (subnormals, +-inf, NaN, -0, extremes);
+// the tensors after the 5-byte I8 one sit at odd offsets.
+TEST(SafetensorsNarrow, WidenedOnLoadAsNumpyAndPytorchWidenThem) {
+  const std::string file = kDataDir + "narrow.safetensors";
+  const TensorDict d = load(file);
+  const TensorDict want = load(kDataDir + "narrow.expected.safetensors");
+  EXPECT_EQ(d.keys(), (std::vector<std::string>{"i8", "f16", "bf16", "i16", "i32", "u16", "u32", "f32"}));
+  ASSERT_EQ(d.size(), want.size());
+  for (const auto& [name, t] : want)
+    EXPECT_TRUE(same_bytes(d.at(name), t)) << name << ": " << d.at(name).describe() << " vs " << t.describe();
+  EXPECT_EQ(d.at("f16").dtype(), kFloat32);
+  EXPECT_EQ(d.at("bf16").dtype(), kFloat32);
+  EXPECT_EQ(d.at("u32").dtype(), kInt64);
+  EXPECT_EQ(d.at("f16").sizes(), (Shape{2, 5}));
+  // The bytes in memory give the same dict.
+  const std::string bytes = read_file(file);
+  expect_same_dicts(parse_safetensors(bytes.data(), bytes.size(), file).tensors, d);
+}
+
+TEST(SafetensorsNarrow, EmptyAndZeroDimNarrowTensors) {
+  const std::string bytes = image(R"({"e":{"dtype":"F16","shape":[0,3],"data_offsets":[0,0]},)"
+                                  R"("s":{"dtype":"I16","shape":[],"data_offsets":[0,2]}})",
+                                  std::string("\xff\xff", 2));
+  const TensorDict d = parse_safetensors(bytes.data(), bytes.size()).tensors;
+  EXPECT_EQ(d.at("e").sizes(), (Shape{0, 3}));
+  EXPECT_EQ(d.at("e").dtype(), kFloat32);
+  EXPECT_EQ(d.at("s").dim(), 0);
+  EXPECT_EQ(d.at("s").item<int64_t>(), -1);
+}
+
+// A float16 checkpoint loads into a float32 nn::Linear as PyTorch's
+// load_state_dict copies it, and the forward pass matches PyTorch's on the
+// widened weights.
+TEST(SafetensorsNarrow, Float16CheckpointIntoLinearMatchesPytorch) {
+  nn::Linear linear(4, 3);
+  linear.load_state_dict(load(kDataDir + "linear_f16.safetensors"));
+  EXPECT_EQ(linear.state_dict().at("weight").dtype(), kFloat32);
+  const TensorDict ref = load(kDataDir + "linear_f16.expected.safetensors");
+  const std::vector<float> got = linear.forward(ref.at("x")).to_vector<float>();
+  const std::vector<float> want = ref.at("y").to_vector<float>();
+  ASSERT_EQ(got.size(), want.size());
+  // Four products summed: only the summation order may differ from PyTorch.
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6f * (1 + std::fabs(want[i]))) << i;
+}
+
+// Saving is unchanged: a widened tensor is written as the float32/int64 it
+// now is.
+TEST_F(SafetensorsFiles, NarrowTensorsSaveBackAsF32AndI64) {
+  const TensorDict d = load(kDataDir + "narrow.safetensors");
+  save(d, path("widened.safetensors"));
+  const std::string bytes = read_file(path("widened.safetensors"));
+  EXPECT_NE(bytes.find(R"("f16":{"dtype":"F32")"), std::string::npos);
+  EXPECT_NE(bytes.find(R"("i8":{"dtype":"I64")"), std::string::npos);
+  EXPECT_EQ(bytes.find("F16"), std::string::npos);
+  expect_same_dicts(load(path("widened.safetensors")), d);
+}
+
 // ---- malformed files: every rejection names the file, the tensor and the problem ----
 
 TEST(SafetensorsRejects, TooShortForTheLengthPrefix) {
@@ -257,8 +317,21 @@ TEST(SafetensorsRejects, InvalidJson) {
 TEST(SafetensorsRejects, UnknownOrUnsupportedDtype) {
   EXPECT_TRUE(wick::testing::message_has(parse_error(image(R"({"w":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}})", "abcd")),
                                    {"bad.safetensors", "tensor 'w'", "unknown dtype \"F33\"", "F32, F64, I64, U8, BOOL"}));
-  EXPECT_TRUE(wick::testing::message_has(parse_error(image(R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", "abcd")),
-                                   {"tensor 'w'", "F16 is not supported by wick", "tensor.float()"}));
+  // Valid safetensors dtypes that cannot be widened losslessly are refused
+  // by name, with the reason and the conversion to make.
+  EXPECT_TRUE(wick::testing::message_has(
+      parse_error(image(R"({"w":{"dtype":"U64","shape":[1],"data_offsets":[0,8]}})", "12345678")),
+      {"bad.safetensors", "tensor 'w'", "dtype U64 is not supported by wick", "above 9223372036854775807 (INT64_MAX)",
+       "would not fit", "torch.int64"}));
+  for (const std::string f8 : {"F8_E4M3", "F8_E5M2"}) {
+    const std::string refused = "dtype " + f8 + " is not supported by wick";
+    EXPECT_TRUE(wick::testing::message_has(
+        parse_error(image(R"({"w":{"dtype":")" + f8 + R"(","shape":[2],"data_offsets":[0,2]}})", "ab")),
+        {"tensor 'w'", refused.c_str(), "8-bit float", "tensor.float()"}));
+  }
+  EXPECT_TRUE(wick::testing::message_has(
+      parse_error(image(R"({"w":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}})", "12345678")),
+      {"tensor 'w'", "dtype C64 is not supported by wick", "complex", "view_as_real"}));
   EXPECT_TRUE(wick::testing::message_has(parse_error(image(R"({"w":{"dtype":4,"shape":[1],"data_offsets":[0,4]}})", "abcd")),
                                    {"tensor 'w'", "\"dtype\" must be a string"}));
 }
@@ -305,6 +378,24 @@ TEST(SafetensorsRejects, WrongSize) {
   EXPECT_TRUE(wick::testing::message_has(
       parse_error(image(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", "12345678")),
       {"bad.safetensors", "tensor 'w'", "hold 8 bytes but F32 shape [3] needs 12"}));
+}
+
+TEST(SafetensorsRejects, NarrowDtypeSizesCountTheFilesBytes) {
+  // F16 is 2 bytes in the file even though it loads as 4-byte float32.
+  EXPECT_TRUE(wick::testing::message_has(
+      parse_error(image(R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,8]}})", "12345678")),
+      {"bad.safetensors", "tensor 'w'", "hold 8 bytes but F16 shape [2] needs 4"}));
+  EXPECT_TRUE(wick::testing::message_has(
+      parse_error(image(R"({"w":{"dtype":"I8","shape":[3],"data_offsets":[0,3]}})", "abcd")),
+      {"bad.safetensors", "data section has 4 bytes but the tensors cover 3"}));
+  EXPECT_TRUE(wick::testing::message_has(
+      parse_error(image(R"({"w":{"dtype":"U32","shape":[2],"data_offsets":[0,4]}})", "abcd")),
+      {"hold 4 bytes but U32 shape [2] needs 8"}));
+  // The byte count is numel times 2, not times the widened 8 (which would
+  // overflow and read "too large").
+  EXPECT_TRUE(wick::testing::message_has(
+      parse_error(image(R"({"w":{"dtype":"I16","shape":[9223372036854775807],"data_offsets":[0,8]}})", "12345678")),
+      {"tensor 'w'", "I16 shape [9223372036854775807] needs 18446744073709551614"}));
 }
 
 TEST(SafetensorsRejects, OverlapsGapsAndTrailingBytes) {

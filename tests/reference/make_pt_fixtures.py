@@ -97,12 +97,36 @@ def main():
     params = collections.OrderedDict((k, v) for k, v in model.named_parameters())
     save("parameters", params, params)
 
+    # Dtypes wick has no tensor type for, widened on load as load_state_dict
+    # copies them into float32/int64 parameters. The expected values are
+    # PyTorch's own .float() / .long(). (NaN here is the quiet float('nan'):
+    # PyTorch sets the quiet bit of a signaling half NaN, wick keeps it as
+    # it is, as NumPy does; tests/io/widen_test.cpp covers those.)
+    half = torch.tensor([2.0**-24, 2.0**-20, -(2.0**-24), 2.0**-14, 65504.0, -0.0,
+                         float("inf"), -float("inf"), float("nan"), 1.0 / 3.0], dtype=torch.float16)
+    save("half", collections.OrderedDict([("h", half)]), {"h": half.float()})
+    bf16 = torch.tensor([3.0e38, -1.0e38, 1.0e-38, 9.2e-41, -0.0, float("inf"), float("nan"), 3.14159],
+                        dtype=torch.bfloat16)
+    grid16 = torch.arange(-6, 6, dtype=torch.float32).reshape(3, 4).to(torch.float16) / 4
+    i8 = torch.tensor([-128, 127, 0, -1, 5, 6], dtype=torch.int8)
+    narrow = collections.OrderedDict([
+        ("bf16", bf16),
+        ("i32", torch.tensor([-(2**31), 2**31 - 1, 0, -7], dtype=torch.int32)),
+        ("i16", torch.tensor([[-32768, 32767], [-1, 300]], dtype=torch.int16)),
+        ("i8", i8),
+        ("grid16", grid16),
+        ("grid16_t", grid16.t()),     # a strided view of a float16 storage
+        ("i8_tail", i8[2:5]),         # an offset view of an int8 storage
+    ])
+    save("narrow", narrow, collections.OrderedDict(
+        (k, v.float() if v.is_floating_point() else v.long()) for k, v in narrow.items()))
+
     # Files wick refuses, each with its own message.
     small = collections.OrderedDict([("w", torch.ones(2, 2))])
     save("legacy", small, _use_new_zipfile_serialization=False)
     torch.manual_seed(1)
     save("module", nn.Linear(2, 2))
-    save("half", collections.OrderedDict([("h", torch.ones(3, dtype=torch.float16))]))
+    save("complex", collections.OrderedDict([("z", torch.tensor([1 + 2j, -3j], dtype=torch.complex64))]))
     save("extra_state", collections.OrderedDict([("w", torch.ones(2)), ("_extra_state", "note")]))
     save("tensor", torch.ones(2))
 

@@ -27,8 +27,16 @@
 // views of a shared storage (offsets, strides, transposes) are copied out of
 // it, each into its own contiguous tensor. Any problem is a wick::FormatError naming the file, the entry or
 // opcode, and the fix: for a legacy (pre-1.6, non-zip) file, a pickled whole
-// nn.Module, a TorchScript archive, a big-endian file, a dtype wick lacks
-// (float16, bfloat16, int32, ...), or a non-tensor value in a state_dict.
+// nn.Module, a TorchScript archive, a big-endian file, a complex dtype, or a
+// non-tensor value in a state_dict.
+//
+// Storages of a dtype wick lacks are widened losslessly on load: float16
+// (HalfStorage) and bfloat16 (BFloat16Storage) to float32, exactly
+// (subnormals, +-inf, NaN and -0 kept); int8, int16 and int32 (CharStorage,
+// ShortStorage, IntStorage) to int64. A float16 checkpoint therefore loads
+// into a float32 model exactly as PyTorch's load_state_dict would copy it,
+// and save_pytorch writes it back as float32. Storage sizes and views are
+// checked in the file's element size (2 bytes for float16).
 #include <cstddef>
 #include <string>
 
@@ -37,7 +45,8 @@
 
 namespace wick {
 
-// Reads the state_dict in `path` onto `device`, in the file's order.
+// Reads the state_dict in `path` onto `device`, in the file's order, with
+// float16/bfloat16 tensors widened to float32 and int8/16/32 to int64.
 // The file's top-level object must be a dict (or OrderedDict) of name ->
 // tensor. With `key`, it must be a dict whose entry `key` is that state_dict
 // (a checkpoint like {"model_state_dict": ..., "optimizer_state_dict": ...,

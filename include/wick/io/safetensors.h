@@ -11,6 +11,14 @@
 // (padded with spaces so the data starts 8-byte aligned), then the raw
 // little-endian, C-ordered data. Dtypes: F32, F64, I64, U8, BOOL.
 //
+// Narrower dtypes, which wick has no tensor type for, are widened losslessly
+// on load: F16 and BF16 to float32 (exactly: subnormals, +-inf, NaN and -0
+// kept), I8, I16, I32, U16 and U32 to int64. A float16 checkpoint therefore
+// loads into a float32 model exactly as PyTorch's load_state_dict would copy
+// it, and saving it back writes F32. U64 (values above INT64_MAX would not
+// fit), the F8 formats and complex C64 are refused with a message saying how
+// to convert them.
+//
 // Loading is strict: the header length is capped and checked against the file
 // size before anything is read or allocated, and every entry must have a known
 // dtype, a shape whose byte size matches its data_offsets, and offsets that
@@ -44,6 +52,8 @@ void save(const TensorDict& tensors, const std::string& path, const Metadata& me
 // lists the dict's order, so a state_dict round-trips in order; the reference
 // Python writer lists names sorted). save() lays the bytes out widest element
 // first, so every tensor is aligned to its element size in the file.
+// F16/BF16 tensors load as float32 and I8/I16/I32/U16/U32 as int64 (see
+// above); their sizes and offsets are checked in the file's element size.
 TensorDict load(const std::string& path, Device device = Device::cpu());
 
 // Only the "__metadata__" pairs (empty when absent); validates the header but

@@ -1,7 +1,5 @@
 #include "backend/cpu/allocator.h"
 
-#include <sys/mman.h>
-
 #include <bit>
 #include <cstdint>
 #include <cstdlib>
@@ -56,23 +54,14 @@ size_t CachingAllocator::size_of_class(int index) {
 
 CachingAllocator::~CachingAllocator() { empty_cache(); }
 
-namespace {
-
-// Large blocks ask for transparent huge pages before anything touches them:
-// a whole dataset split or a big batch then takes ~100 page faults instead of
-// ~46,000 for 188 MB, which on a VM where each fault is expensive is most of
-// the cost of loading MNIST. Only the 2 MiB-aligned interior is advised.
-void advise_huge_pages(void* p, size_t n) {
-#ifdef MADV_HUGEPAGE
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  if (n < 4 * kHuge) return;
-  const auto begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  const auto end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kHuge - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#endif
-}
-
-}  // namespace
+// Blocks get the kernel's default pages: no MADV_HUGEPAGE. Asking for
+// transparent huge pages made every fresh large block about 3x slower to
+// touch on the AVX2 development VM (Debian's THP "madvise" mode: the fault
+// path compacts memory for a 2 MiB page): both MNIST splits into float32,
+// `wick_train_bench --load-only float`, 1 thread, 0.58-0.84 s advised and
+// 0.17-0.22 s not (2 threads: 0.29-0.43 and 0.10-0.23 s), alternating runs;
+// a plain C program writing 219 MB, 0.72-0.98 s and 0.20-0.37 s. The
+// training epoch was the same either way (docs/PERFORMANCE.md).
 
 void* CachingAllocator::allocate(size_t nbytes) {
   const size_t size = class_size(nbytes);
@@ -104,7 +93,6 @@ void* CachingAllocator::allocate(size_t nbytes) {
     throw Error("cpu: out of memory allocating " + std::to_string(nbytes) +
                 " bytes; reduce the batch size or free tensors you no longer need");
   }
-  advise_huge_pages(p, size);
   return p;
 }
 

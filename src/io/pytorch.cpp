@@ -247,7 +247,7 @@ class Loader {
       zip_.read(index, raw.data(), size);
       io_detail::widen(type.stored, raw.data(), st.raw_data(), static_cast<size_t>(s.integer));
     }
-    if (*type.wick == kBool && type.stored == Stored::kSame) io_detail::normalize_bools(static_cast<uint8_t*>(st.raw_data()), size);
+    if (*type.wick == kBool) io_detail::normalize_bools(static_cast<uint8_t*>(st.raw_data()), size);
     storages_.emplace(&s, st);
     return st;
   }

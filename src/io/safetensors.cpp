@@ -63,8 +63,8 @@ Prepared prepare(const TensorDict& tensors, const Metadata& metadata, const std:
   return p;
 }
 
-void normalize_bools(const Tensor& t, const Entry& e) {
-  if (e.stored == io_detail::Stored::kSame && t.dtype() == kBool) io_detail::normalize_bools(static_cast<uint8_t*>(t.raw_data()), static_cast<size_t>(t.numel()));
+void normalize_bools(const Tensor& t) {
+  if (t.dtype() == kBool) io_detail::normalize_bools(static_cast<uint8_t*>(t.raw_data()), static_cast<size_t>(t.numel()));
 }
 
 // Tensors are read in data order; the dict lists them as the header does
@@ -137,7 +137,7 @@ SafetensorsContents parse_safetensors(const void* data, size_t size, const std::
     const uint8_t* src = bytes + data_start + e.begin;
     if (e.stored != io_detail::Stored::kSame) io_detail::widen(e.stored, src, t.raw_data(), static_cast<size_t>(t.numel()));
     else if (e.end > e.begin) std::memcpy(t.raw_data(), src, e.end - e.begin);
-    normalize_bools(t, e);
+    normalize_bools(t);
     by_offset.insert(e.name, t);
   }
   out.tensors = in_header_order(std::move(by_offset), h);
@@ -155,7 +155,7 @@ TensorDict load(const std::string& path, Device device) {
     Tensor t = make_empty(e);
     if (e.stored == io_detail::Stored::kSame) read_exact(f.get(), t.numel() ? t.raw_data() : nullptr, e.end - e.begin, path);
     else read_widened(f, e, t, path);
-    normalize_bools(t, e);
+    normalize_bools(t);
     by_offset.insert(e.name, device.is_cpu() ? t : t.to(device));
   }
   return in_header_order(std::move(by_offset), h);

@@ -86,13 +86,6 @@ DTypeTag parse_dtype(const Json& v, const std::string& file, const std::string& 
   bad(file, tensor, "unknown dtype \"" + s + "\"", std::string("use one of ") + kLoadable);
 }
 
-// The tag of a parsed entry as the file spells it.
-const char* file_tag(const Entry& e) {
-  for (const DTypeTag& t : kTags)
-    if (t.dtype == e.dtype && t.stored == e.stored) return t.tag;
-  return "?";
-}
-
 uint64_t parse_uint(const Json& v, const std::string& file, const std::string& tensor, const char* what) {
   if (!v.is_number_unsigned())
     bad(file, tensor, std::string(what) + " must hold non-negative integers, got " + v.dump(),
@@ -152,7 +145,7 @@ Entry parse_entry(const std::string& name, const Json& v, uint64_t data_size, co
   if (e.end - e.begin != nbytes)
     bad(file, name,
         "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] hold " +
-            std::to_string(e.end - e.begin) + " bytes but " + file_tag(e) + " shape " + shape.dump() +
+            std::to_string(e.end - e.begin) + " bytes but " + tag.tag + " shape " + shape.dump() +
             " needs " + std::to_string(nbytes),
         "the header is corrupt");
   return e;

@@ -155,17 +155,9 @@ template <int MR>
 void nt_cols(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t n, int64_t k, float alpha, float beta,
              float* c, int64_t ldc) {
   if constexpr (kVectorRegs == 16) {
-    // n split into equal blocks of at most kNtColsAvx2 (10 = 5 + 5). The
-    // 10-class head's forward (bench/ops_bench BM_linear_head_forward, 1
-    // thread, Zen 3): 43-52 us in 2 x 10 blocks (20 accumulators, spilled),
-    // 31-37 us in 2 x 5 with B kept in registers, the two builds interleaved.
-    constexpr int kMax = kNtColsAvx2<MR>;
-    const int64_t blocks = (n + kMax - 1) / kMax;
-    for (int64_t q = 0, j = 0; q < blocks; ++q) {
-      const int64_t cols = (n - j) / (blocks - q);
-      nt_tail<MR>(std::make_integer_sequence<int, kMax>{}, cols, a, lda, b + j * ldb, ldb, k, alpha, beta, c + j, ldc);
-      j += cols;
-    }
+    // AVX2: simd_nt has already split the columns into blocks that fit
+    // (kNtColsAvx2<MR> at most), so a block is one nt_block.
+    nt_tail<MR>(std::make_integer_sequence<int, kNtColsAvx2<MR>>{}, n, a, lda, b, ldb, k, alpha, beta, c, ldc);
     return;
   }
   constexpr int kWhole = MR >= 4 ? 4 : 12;  // MR x kWhole accumulators stay within 32 registers
@@ -196,7 +188,10 @@ void nt_rows(const GemmArgs& g, const float* a, const float* b, float* c, int64_
 // Rows [i0, i1) of C = alpha A B^T + beta C.
 void simd_nt(const GemmArgs& g, const float* a, const float* b, float* c, int64_t i0, int64_t i1) {
   if constexpr (kVectorRegs == 16) {
-    // AVX2: the column blocks outside and the rows inside, so that a block's
+    // AVX2: n in equal blocks of at most kNtColsAvx2<2> columns (10 = 5 + 5:
+    // 2 x 10 blocks spilled their 20 accumulators; BM_linear_head_forward
+    // 43-52 -> 31-37 us, 1 thread, interleaved), column blocks outside and
+    // the rows inside, so that a block's
     // rows of B (5 x 784 floats of a 10-class head: 16 KB) stay in L1 while
     // A streams past; row pairs outside would have all of B (31 KB) and two
     // rows of A (6 KB) share the 32 KB L1 at every pair. BM_linear_head_forward,
